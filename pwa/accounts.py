@@ -1,0 +1,126 @@
+"""Staff accounts and partner API keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from pwa import audit, ratelimit
+from pwa.errors import Conflict, Invalid
+from pwa.i18n import gettext as _
+from pwa.models import ApiKey, StaffUser, utcnow
+from pwa.security import hash_api_key, hash_password, new_api_key, verify_password
+
+ROLES = ("admin", "staff")
+SCOPES = ("pickups", "dossiers", "notices")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD = 10
+# Failed sign-ins allowed per username, and per client address, each 15 minutes.
+LOGIN_LIMIT = ratelimit.Limit(count=5, window=900)
+LOGIN_CLIENT_LIMIT = ratelimit.Limit(count=20, window=900)
+
+
+def validate_staff(username: str, password: str, role: str) -> dict[str, str]:
+    """Per-field messages for a new staff account; empty when all is well."""
+    errors: dict[str, str] = {}
+    if not USERNAME_RE.match(username):
+        errors["username"] = _(
+            "Tên đăng nhập gồm 3–64 chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới."
+        )
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = _("Mật khẩu cần ít nhất %(n)d ký tự.") % {"n": MIN_PASSWORD}
+    if role not in ROLES:
+        errors["role"] = _("Vai trò phải là admin hoặc staff.")
+    return errors
+
+
+def create_staff(session: Session, *, username: str, password: str, role: str) -> StaffUser:
+    """Create a staff account with an argon2 password hash."""
+    username = username.strip().lower()
+    errors = validate_staff(username, password, role)
+    if errors:
+        raise Invalid(fields=errors)
+    if find_staff(session, username=username) is not None:
+        raise Conflict(_("Tên đăng nhập này đã có."))
+    user = StaffUser(username=username, password_hash=hash_password(password), role=role)
+    session.add(user)
+    audit.record(session, actor="system", action="staff.create", subject=f"staff:{username}", detail=role)
+    session.flush()
+    return user
+
+
+def find_staff(session: Session, *, username: str) -> StaffUser | None:
+    """The staff account with this username, if any."""
+    return session.exec(select(StaffUser).where(StaffUser.username == username.strip().lower())).first()
+
+
+def get_staff(session: Session, *, staff_id: int) -> StaffUser | None:
+    """An active staff account by id (sessions store the id)."""
+    user = session.get(StaffUser, staff_id)
+    return user if user is not None and user.active else None
+
+
+def list_staff(session: Session) -> Sequence[StaffUser]:
+    """Every staff account, by username."""
+    return session.exec(select(StaffUser).order_by(col(StaffUser.username))).all()
+
+
+def authenticate(session: Session, *, username: str, password: str, client: str) -> StaffUser | None:
+    """The staff user for these credentials, or None; failures are rate limited."""
+    name = username.strip().lower()
+    keys = (f"login:user:{name}", f"login:client:{client}")
+    ratelimit.check(session, keys[0], LOGIN_LIMIT)
+    ratelimit.check(session, keys[1], LOGIN_CLIENT_LIMIT)
+    user = find_staff(session, username=name)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        ratelimit.hit(session, keys[0], LOGIN_LIMIT)
+        ratelimit.hit(session, keys[1], LOGIN_CLIENT_LIMIT)
+        audit.record(session, actor=f"client:{client}", action="staff.login_failed", subject=f"staff:{name}")
+        return None
+    user.last_login_at = utcnow()
+    audit.record(session, actor=f"staff:{name}", action="staff.login", subject=f"staff:{name}")
+    return user
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A key just created: the only moment its secret is known."""
+
+    key: str
+    record: ApiKey
+
+
+def create_api_key(session: Session, *, name: str, scopes: Sequence[str]) -> NewKey:
+    """Create an API key; only its hash is stored."""
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not 1 <= len(name) <= 100:
+        errors["name"] = _("Tên khóa cần từ 1 đến 100 ký tự.")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        errors["scopes"] = _("Phạm vi hợp lệ: %(scopes)s.") % {"scopes": ", ".join(SCOPES)}
+    if errors:
+        raise Invalid(fields=errors)
+    key, prefix = new_api_key()
+    record = ApiKey(name=name, prefix=prefix, key_hash=hash_api_key(key), scopes=",".join(sorted(set(scopes))))
+    session.add(record)
+    audit.record(session, actor="system", action="api_key.create", subject=f"key:{prefix}", detail=name)
+    session.flush()
+    return NewKey(key=key, record=record)
+
+
+def key_for(session: Session, *, key: str) -> ApiKey | None:
+    """The live API key record matching a presented key, if any."""
+    record = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
+    if record is None or record.revoked_at is not None:
+        return None
+    return record
+
+
+def list_api_keys(session: Session) -> Sequence[ApiKey]:
+    """Every API key, newest first (never the secret)."""
+    return session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())).all()

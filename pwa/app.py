@@ -1,0 +1,134 @@
+"""The application factory: the one place where the core and the HTTP layer meet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from pwa import i18n
+from pwa.assets import Assets
+from pwa.db import Database, check_migrated
+from pwa.errors import AppError
+from pwa.middleware import LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
+from pwa.settings import Settings
+from routes import api, home, shell, staff
+from routes._web import error_response, make_templates
+
+# This module is the composition root: the only core module that knows routes/.
+log = logging.getLogger("pwa")
+
+
+def _messages() -> dict[str, str]:
+    _ = i18n.gettext
+    return {
+        "csrf_failed": _("Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi gửi lại."),
+        "cross_site": _("Yêu cầu từ trang web khác bị từ chối."),
+        "unsupported_media_type": _("Hãy gửi dữ liệu dạng JSON (Content-Type: application/json)."),
+        "payload_too_large": _("Dữ liệu gửi lên quá lớn."),
+        "not_found": _("Không tìm thấy trang bạn cần. Có thể đường dẫn đã cũ hoặc gõ nhầm."),
+        "method_not_allowed": _("Trang này không nhận kiểu yêu cầu đó."),
+        "server_error": _("Hệ thống đang gặp sự cố. Dữ liệu của bạn không bị mất; hãy thử lại sau ít phút."),
+    }
+
+
+_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def _render_error(request: Request, status: int, code: str, message: str = "") -> Response:
+    text = _messages().get(code) or message or _messages()["not_found"]
+    return error_response(request, status, code=code, message=text)
+
+
+async def _on_app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return error_response(request, exc.status, code=exc.code, message=exc.message, fields=exc.fields, headers=exc.headers)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _CODES.get(exc.status_code, "error")
+    return _render_error(request, exc.status_code, code, str(exc.detail))
+
+
+async def _on_crash(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    response = _render_error(request, 500, "server_error")
+    apply_security_headers(response.headers, https=request.url.scheme == "https")
+    return response
+
+
+class Static(StaticFiles):
+    """Static files; fingerprinted URLs (`?v=`) are cached for a year."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        versioned = b"v=" in scope.get("query_string", b"")
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if versioned else "no-cache"
+        return response
+
+
+def all_routes(settings: Settings) -> list[BaseRoute]:
+    """Every route of every area."""
+    static = Static(directory=str(settings.root_dir / "static"))
+    return [*home.routes, *shell.routes, *staff.routes, *api.routes, Mount("/static", static, name="static")]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app; tests pass their own settings."""
+    settings = settings or Settings.from_env()
+    assets = Assets(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        database = Database(settings.database_url)
+        if settings.run_migrations_check:
+            check_migrated(database)
+        try:
+            yield {"db": database}
+        finally:
+            database.dispose()
+
+    middleware = [
+        Middleware(SecurityHeaders, https=settings.https),
+        Middleware(GZipMiddleware, minimum_size=500),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.secret_key,
+            session_cookie="pwa_session",
+            max_age=30 * 24 * 3600,
+            same_site="lax",
+            https_only=settings.https,
+        ),
+        Middleware(LocaleMiddleware),
+        Middleware(RequestGuard, max_body=settings.max_body_bytes, on_error=_render_error),
+    ]
+    app = Starlette(
+        debug=False,
+        routes=all_routes(settings),
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={AppError: _on_app_error, HTTPException: _on_http_error, Exception: _on_crash},
+    )
+    app.state.settings = settings
+    app.state.assets = assets
+    app.state.templates = make_templates(settings, assets)
+    return app
+
+
+def factory() -> Starlette:
+    """Entry point for `uvicorn --factory pwa.app:factory` (settings from the environment)."""
+    logging.basicConfig(level=logging.INFO)
+    return create_app()

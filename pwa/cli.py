@@ -1,0 +1,115 @@
+"""The `pwa` command: serve, migrate, demo data, staff accounts, API keys."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from pwa import accounts, demo
+from pwa.db import Database, migrate
+from pwa.errors import AppError
+from pwa.settings import Settings
+
+
+def _database() -> Database:
+    return Database(Settings.from_env().database_url)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Migrate, then serve with uvicorn (several worker processes if asked)."""
+    import uvicorn
+
+    database = _database()
+    migrate(database)
+    database.dispose()
+    uvicorn.run(
+        "pwa.app:factory", factory=True, host=args.host, port=args.port, workers=args.workers,
+        proxy_headers=True, log_level="info",
+    )
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Apply every pending migration."""
+    migrate(_database())
+    print("database is up to date")
+    return 0
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    """Load the demo data (safe to run again)."""
+    database = _database()
+    migrate(database)
+    for line in demo.load(database):
+        print(line)
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise SystemExit("passwords do not match")
+    return first
+
+
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    """Create a staff account; the password never appears on the command line."""
+    password = _read_password(args.password_stdin)
+    database = _database()
+    with database.write() as session:
+        user = accounts.create_staff(session, username=args.username, password=password, role=args.role)
+        print(f"created {user.role} account {user.username}")
+    return 0
+
+
+def cmd_create_api_key(args: argparse.Namespace) -> int:
+    """Create an API key and print it once, alone on the last line."""
+    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+    database = _database()
+    with database.write() as session:
+        new = accounts.create_api_key(session, name=args.name, scopes=scopes)
+        print(f"API key '{new.record.name}' (scopes: {new.record.scopes}); shown only now, store it safely:")
+        print(new.key)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    root = argparse.ArgumentParser(prog="pwa", description="Bắc Kạn post office web app")
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate the database, then serve the app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=cmd_demo)
+    staff = sub.add_parser("create-staff", help="create a staff account")
+    staff.add_argument("--username", required=True)
+    staff.add_argument("--role", choices=accounts.ROLES, default="staff")
+    staff.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    staff.set_defaults(func=cmd_create_staff)
+    key = sub.add_parser("create-api-key", help="create an API key for a partner system")
+    key.add_argument("--name", required=True)
+    key.add_argument("--scopes", required=True, help=f"comma-separated: {','.join(accounts.SCOPES)}")
+    key.set_defaults(func=cmd_create_api_key)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; user errors end with a message and exit status 1."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except AppError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        print(f"error: {exc.message}" + (f" ({details})" if details else ""), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

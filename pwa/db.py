@@ -1,0 +1,144 @@
+"""The database: one engine per app, SQLite or PostgreSQL with the same code.
+
+SQLite gets WAL, a busy timeout, foreign keys, and `BEGIN IMMEDIATE` for
+write transactions so two writers queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from pwa.settings import ROOT_DIR
+
+P = ParamSpec("P")
+T = TypeVar("T")
+WRITE_OPTION = "pwa_write"
+MIGRATIONS_DIR = ROOT_DIR / "migrations"
+
+
+class NotMigrated(RuntimeError):
+    """The database schema is behind the code."""
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever driver the URL names."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with the pragmas and transaction rules of this app."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Create the file owner-only before SQLite does (its -wal and -shm copy these rights).
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front: no deadlock on lock upgrade.
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """The app's engine and its two kinds of session: read and write."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
+        self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded engine."""
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; anything written is rolled back."""
+        with Session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction, committed on success."""
+        with Session(self._write_engine) as session, session.begin():
+            yield session
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run blocking database work off the event loop."""
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+    def ping(self) -> bool:
+        """True if the database answers a trivial query."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1")).scalar() == 1
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def alembic_config(db: Database) -> Config:
+    """An Alembic configuration pointing at this database."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    cfg.attributes["engine"] = db.engine
+    return cfg
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema up to date."""
+    command.upgrade(alembic_config(db), "heads")
+
+
+def pending_migrations(db: Database) -> bool:
+    """True when the schema lacks a migration the code has."""
+    script = ScriptDirectory.from_config(alembic_config(db))
+    with db.engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current != set(script.get_heads())
+
+
+def check_migrated(db: Database) -> None:
+    """Refuse to run on a schema that is behind the code."""
+    if pending_migrations(db):
+        raise NotMigrated("The database is not up to date: run `pwa migrate` (or `pwa serve`).")

@@ -1,0 +1,18 @@
+"""Every table of the app, registered on one metadata for Alembic."""
+
+from sqlmodel import SQLModel
+
+from pwa.models.accounts import ApiKey, AuditEntry, RateCounter, StaffUser
+from pwa.models.base import UTCDateTime, utcnow
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "RateCounter",
+    "StaffUser",
+    "UTCDateTime",
+    "metadata",
+    "utcnow",
+]

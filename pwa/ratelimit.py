@@ -1,0 +1,72 @@
+"""Fixed-window counters kept in the database, so every server process shares them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from pwa.errors import RateLimited
+from pwa.models import RateCounter
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` hits per `window` seconds."""
+
+    count: int
+    window: int
+
+
+def _window(limit: Limit, now: float) -> int:
+    return int(now) - int(now) % limit.window
+
+
+def hits(session: Session, key: str, limit: Limit, *, now: float | None = None) -> int:
+    """How many hits `key` has in the current window."""
+    start = _window(limit, time.time() if now is None else now)
+    query = select(RateCounter.count).where(RateCounter.key == key, RateCounter.window_start == start)
+    return session.exec(query).first() or 0
+
+
+def retry_after(limit: Limit, now: float | None = None) -> int:
+    """Seconds until the current window ends."""
+    now = time.time() if now is None else now
+    return _window(limit, now) + limit.window - int(now)
+
+
+def check(session: Session, key: str, limit: Limit, *, now: float | None = None) -> None:
+    """Raise RateLimited if `key` has used up its window."""
+    if hits(session, key, limit, now=now) >= limit.count:
+        raise RateLimited(retry_after(limit, now))
+
+
+def hit(session: Session, key: str, limit: Limit, *, now: float | None = None) -> int:
+    """Count one hit atomically (one upsert statement) and return the new count."""
+    now = time.time() if now is None else now
+    start = _window(limit, now)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(RateCounter).values(
+        key=key, window_start=start, count=1, expires_at=start + limit.window
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key", "window_start"], set_={"count": RateCounter.__table__.c.count + 1}
+    ).returning(RateCounter.__table__.c.count)
+    return int(session.execute(stmt).scalar_one())
+
+
+def purge_expired(session: Session, *, now: float | None = None) -> int:
+    """Delete counters whose window is over; returns how many went."""
+    now = time.time() if now is None else now
+    result = session.execute(delete(RateCounter).where(RateCounter.expires_at < int(now)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def total(session: Session) -> int:
+    """How many counters exist (for tests and housekeeping)."""
+    return int(session.exec(select(func.count()).select_from(RateCounter)).one())

@@ -1,0 +1,100 @@
+"""Settings read from the environment, and the instance folder they live beside."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know about where and how it runs."""
+
+    instance_dir: Path = field(default_factory=lambda: Path("instance").resolve())
+    database_url: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    debug: bool = False
+    secret_key: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    province_code: int = 19
+    office_name: str = "Bưu điện tỉnh Thái Nguyên – khu vực Bắc Kạn"
+    office_phone: str = ""
+    max_body_bytes: int = 1_048_576
+    session_max_age: int = 12 * 3600
+    run_migrations_check: bool = True
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The post office's time zone: 'today' and cut-offs follow it."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def https(self) -> bool:
+        """True when the public address is https, so cookies get `Secure`."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def root_dir(self) -> Path:
+        """The project folder: templates, static files, migrations."""
+        return ROOT_DIR
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (tests use this)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read settings from environment variables (see README)."""
+        env = dict(os.environ if env is None else env)
+        instance = Path(env.get("PWA_INSTANCE_DIR", "instance")).resolve()
+        settings = cls(
+            instance_dir=instance,
+            database_url=env.get("DATABASE_URL", ""),
+            base_url=env.get("PWA_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            debug=_flag(env.get("PWA_DEBUG")),
+            secret_key=env.get("PWA_SECRET_KEY", ""),
+            timezone=env.get("PWA_TIMEZONE", "Asia/Ho_Chi_Minh"),
+            office_phone=env.get("PWA_OFFICE_PHONE", ""),
+            max_body_bytes=int(env.get("PWA_MAX_BODY_BYTES", "1048576")),
+        )
+        return settings.prepared()
+
+    def prepared(self) -> Settings:
+        """Create the instance folder and fill in the database URL and secret key."""
+        ensure_private_dir(self.instance_dir)
+        url = self.database_url or f"sqlite:///{self.instance_dir / 'pwa.sqlite3'}"
+        key = self.secret_key or read_or_create_secret(self.instance_dir / "secret_key")
+        return replace(self, database_url=url, secret_key=key)
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create a folder readable by its owner only."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def write_private_file(path: Path, content: str) -> None:
+    """Write a file created with 0600 permissions, never briefly world-readable."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(content)
+
+
+def read_or_create_secret(path: Path) -> str:
+    """Return the secret stored at `path`, generating it on first start."""
+    if not path.exists():
+        try:
+            write_private_file(path, secrets.token_urlsafe(48))
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+    return path.read_text(encoding="utf-8").strip()

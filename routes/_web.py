@@ -1,0 +1,166 @@
+"""What every handler shares: templates, htmx helpers, CSRF, the error path."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from pwa import accounts, i18n
+from pwa.assets import Assets
+from pwa.db import Database
+from pwa.models import StaffUser
+from pwa.security import new_token
+from pwa.settings import Settings
+
+log = logging.getLogger("pwa")
+Handler = Callable[[Request], Awaitable[Response]]
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def make_templates(settings: Settings, assets: Assets) -> Jinja2Blocks:
+    """The Jinja environment: i18n, locale filters, static URLs."""
+    templates = Jinja2Blocks(directory=str(settings.root_dir / "templates"))
+    env = templates.env
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(static=assets.url, settings=settings, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES)
+    env.filters.update(
+        money=i18n.money,
+        number=i18n.number,
+        date=i18n.local_date,
+        weekday_date=i18n.weekday_date,
+        datetime=lambda value: i18n.local_datetime(value, settings.tz),
+    )
+    return templates
+
+
+def db(request: Request) -> Database:
+    """The app's database (owned by the lifespan)."""
+    database: Database = request.state.db
+    return database
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings."""
+    value: Settings = request.app.state.settings
+    return value
+
+
+def is_htmx(request: Request) -> bool:
+    """True for a request htmx made (not a history restore)."""
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token, created on first use."""
+    token = request.session.get(CSRF_FIELD)
+    if not token:
+        token = request.session[CSRF_FIELD] = new_token()
+    return str(token)
+
+
+def client_address(request: Request) -> str:
+    """The client's address (uvicorn's --proxy-headers makes it the real one behind a proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    block: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`."""
+    ctx = {"request": request, "lang": i18n.get_locale(), "csrf_token": csrf_token(request)}
+    ctx.update(context or {})
+    ctx.setdefault("staff", getattr(request.state, "staff", None))
+    templates: Jinja2Blocks = request.app.state.templates
+    name = block if block and is_htmx(request) else None
+    response = templates.TemplateResponse(request, template, ctx, status_code=status, block_name=name)
+    response.headers.update(headers or {})
+    response.headers.append("Vary", "HX-Request")
+    return response
+
+
+def redirect(url: str, status: int = 303) -> RedirectResponse:
+    """A redirect after a POST (303: the browser follows with GET)."""
+    return RedirectResponse(url, status_code=status)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go back to; anything else (`//evil`, `https://…`) becomes `default`."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+def error_response(
+    request: Request,
+    status: int,
+    *,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The one error path: JSON under /api/, an htmx fragment, or a full page."""
+    if request.url.path.startswith("/api/"):
+        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        return JSONResponse(body, status_code=status, headers=headers)
+    templates: Jinja2Blocks = request.app.state.templates
+    name = f"errors/{status}.html"
+    if name not in templates.env.list_templates():
+        name = "errors/error.html"
+    extra = dict(headers or {})
+    if is_htmx(request):
+        extra.update({"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})
+    context = {"status": status, "message": message, "fields": fields or {}}
+    return render(request, name, context, status=status, block="content", headers=extra)
+
+
+STAFF_SESSION_SECONDS = 12 * 3600
+
+
+async def current_staff(request: Request) -> StaffUser | None:
+    """The signed-in staff member, if the session holds a live sign-in."""
+    staff_id, since = request.session.get("staff_id"), request.session.get("staff_since", 0)
+    if not isinstance(staff_id, int) or time.time() - float(since) > STAFF_SESSION_SECONDS:
+        return None
+    database = db(request)
+
+    def load() -> StaffUser | None:
+        with database.read() as session:
+            return accounts.get_staff(session, staff_id=staff_id)
+
+    staff = await database.run(load)
+    request.state.staff = staff
+    return staff
+
+
+def staff_required(role: str | None = None) -> Callable[[Handler], Handler]:
+    """Let signed-in staff through (with `role` if given); send others to the login page."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def wrapper(request: Request) -> Response:
+            staff = await current_staff(request)
+            if staff is None:
+                return redirect(f"/staff/login?next={request.url.path}")
+            if role and staff.role != role:
+                return error_response(request, 403, code="forbidden", message=i18n.gettext("Trang này chỉ dành cho quản trị viên."))
+            return await handler(request)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,133 @@
+"""The JSON API's shared parts: key authentication, JSON bodies, the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.schemas import SchemaGenerator
+
+from pwa import accounts
+from pwa.errors import Forbidden, Invalid, Unauthorized
+from pwa.i18n import gettext as _
+from pwa.models import ApiKey, utcnow
+from routes._web import db
+
+ApiHandler = Callable[[Request], Awaitable[Response]]
+
+schemas = SchemaGenerator(
+    {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Bưu điện Bắc Kạn – Thái Nguyên API",
+            "version": "1",
+            "description": (
+                "Pickups, dossiers and notifications. Partner calls send `Authorization: Bearer <key>`; "
+                "errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+            ),
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                            },
+                        }
+                    },
+                }
+            },
+        },
+    }
+)
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def authenticate_key(request: Request, scope: str | None) -> ApiKey:
+    """The API key of this request, which must carry `scope` (if given); 401 or 403 otherwise."""
+    token = _bearer(request)
+    if token is None:
+        raise Unauthorized(_("Thiếu khóa API (Authorization: Bearer …)."), headers={"WWW-Authenticate": "Bearer"})
+    database = db(request)
+
+    def load() -> ApiKey | None:
+        with database.write() as session:
+            record = accounts.key_for(session, key=token)
+            if record is not None:
+                record.last_used_at = utcnow()
+                session.flush()
+                session.expunge(record)
+            return record
+
+    record = await database.run(load)
+    if record is None:
+        raise Unauthorized(_("Khóa API không hợp lệ hoặc đã bị thu hồi."), headers={"WWW-Authenticate": "Bearer"})
+    if scope is not None and scope not in record.scope_set:
+        raise Forbidden(_("Khóa API này không có quyền “%(scope)s”.") % {"scope": scope})
+    return record
+
+
+def requires_key(scope: str) -> Callable[[ApiHandler], ApiHandler]:
+    """Decorate an API handler so it runs only for a key with `scope` (on `request.state.api_key`)."""
+
+    def decorate(handler: ApiHandler) -> ApiHandler:
+        @wraps(handler)
+        async def wrapper(request: Request) -> Response:
+            request.state.api_key = await authenticate_key(request, scope)
+            return await handler(request)
+
+        return wrapper
+
+    return decorate
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, or a 422 saying what is wrong with it."""
+    try:
+        data = json.loads(await request.body() or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Invalid(_("Nội dung không phải JSON hợp lệ.")) from exc
+    if not isinstance(data, dict):
+        raise Invalid(_("Nội dung phải là một đối tượng JSON."))
+    return data
+
+
+async def openapi(request: Request) -> Response:
+    """The OpenAPI document of every `/api/` route."""
+    api_routes = [r for r in request.app.routes if getattr(r, "path", "").startswith("/api/")]
+    return JSONResponse(schemas.get_schema(routes=api_routes))
+
+
+async def whoami(request: Request) -> Response:
+    """
+    responses:
+      200:
+        description: The key's name and scopes; any valid key may ask.
+      401:
+        description: No key, or an unknown or revoked one.
+    security:
+      - bearer: []
+    """
+    record = await authenticate_key(request, None)
+    return JSONResponse({"name": record.name, "scopes": sorted(record.scope_set)})
+
+
+routes = [
+    Route("/api/v1/openapi.json", openapi, include_in_schema=False),
+    Route("/api/v1/whoami", whoami, methods=["GET"]),
+]
