@@ -66,10 +66,9 @@ test-pg: dev chromium
 		echo "SKIPPED: PostgreSQL not reachable at $(PG_TEST_URL); the PostgreSQL run is skipped (CI would fail)."; \
 	fi
 
-## messages: extract translatable strings into locales/messages.pot and update the English catalog
+## messages: add new translatable strings, untranslated, to locales/en/LC_MESSAGES/messages.po
 messages: dev
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -o locales/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -l en --no-fuzzy-matching --omit-header
+	$(BIN)/python scripts/messages.py
 
 icons: dev
 	$(BIN)/python scripts/make_icons.py

@@ -27,9 +27,7 @@ def validate_staff(username: str, password: str, role: str) -> dict[str, str]:
     """Per-field messages for a new staff account; empty when all is well."""
     errors: dict[str, str] = {}
     if not USERNAME_RE.match(username):
-        errors["username"] = _(
-            "Tên đăng nhập gồm 3–64 chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới."
-        )
+        errors["username"] = _("Tên đăng nhập gồm 3–64 chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới.")
     if len(password) < MIN_PASSWORD:
         errors["password"] = _("Mật khẩu cần ít nhất %(n)d ký tự.") % {"n": MIN_PASSWORD}
     if role not in ROLES:

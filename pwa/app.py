@@ -54,7 +54,9 @@ def _render_error(request: Request, status: int, code: str, message: str = "") -
 
 async def _on_app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return error_response(request, exc.status, code=exc.code, message=exc.message, fields=exc.fields, headers=exc.headers)
+    return error_response(
+        request, exc.status, code=exc.code, message=exc.message, fields=exc.fields, headers=exc.headers
+    )
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:

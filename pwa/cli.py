@@ -25,8 +25,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrate(database)
     database.dispose()
     uvicorn.run(
-        "pwa.app:factory", factory=True, host=args.host, port=args.port, workers=args.workers,
-        proxy_headers=True, log_level="info",
+        "pwa.app:factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
     )
     return 0
 

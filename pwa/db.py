@@ -6,6 +6,7 @@ write transactions so two writers queue instead of failing half-way.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever driver the URL names."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -54,7 +55,10 @@ def _sqlite_engine(url: str) -> Engine:
     if path and path != ":memory:" and not path.startswith("file:"):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Create the file owner-only before SQLite does (its -wal and -shm copy these rights).
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        # Only when missing: closing any descriptor of an open SQLite file drops the
+        # process's POSIX locks on it, which would corrupt concurrent access.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

@@ -88,6 +88,4 @@ class RateLimited(AppError):
 
     def default_message(self) -> str:
         minutes = max(1, (self.retry_after + 59) // 60)
-        return _("Bạn đã thử quá nhiều lần. Hãy thử lại sau %(minutes)d phút.") % {
-            "minutes": minutes
-        }
+        return _("Bạn đã thử quá nhiều lần. Hãy thử lại sau %(minutes)d phút.") % {"minutes": minutes}

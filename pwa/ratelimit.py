@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pwa.errors import RateLimited
 from pwa.models import RateCounter
@@ -49,21 +49,18 @@ def hit(session: Session, key: str, limit: Limit, *, now: float | None = None) -
     """Count one hit atomically (one upsert statement) and return the new count."""
     now = time.time() if now is None else now
     start = _window(limit, now)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(RateCounter).values(
-        key=key, window_start=start, count=1, expires_at=start + limit.window
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["key", "window_start"], set_={"count": RateCounter.__table__.c.count + 1}
-    ).returning(RateCounter.__table__.c.count)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = insert(RateCounter).values(key=key, window_start=start, count=1, expires_at=start + limit.window)
+    stmt = values.on_conflict_do_update(
+        index_elements=["key", "window_start"], set_={"count": col(RateCounter.count) + 1}
+    ).returning(col(RateCounter.count))
     return int(session.execute(stmt).scalar_one())
 
 
 def purge_expired(session: Session, *, now: float | None = None) -> int:
     """Delete counters whose window is over; returns how many went."""
     now = time.time() if now is None else now
-    result = session.execute(delete(RateCounter).where(RateCounter.expires_at < int(now)))
+    result = session.execute(delete(RateCounter).where(col(RateCounter.expires_at) < int(now)))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

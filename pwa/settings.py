@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -93,8 +94,6 @@ def write_private_file(path: Path, content: str) -> None:
 def read_or_create_secret(path: Path) -> str:
     """Return the secret stored at `path`, generating it on first start."""
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
             write_private_file(path, secrets.token_urlsafe(48))
-        except FileExistsError:
-            pass  # another process created it first: use theirs
     return path.read_text(encoding="utf-8").strip()

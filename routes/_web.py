@@ -32,6 +32,9 @@ def make_templates(settings: Settings, assets: Assets) -> Jinja2Blocks:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static=assets.url, settings=settings, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES)
+    # Icons are used everywhere, fragments included: a global, not an import per template.
+    env.globals["icon"] = env.get_template("_icons.html").module.icon  # type: ignore[attr-defined]
+    env.globals["forms"] = env.get_template("_forms.html").module
     env.filters.update(
         money=i18n.money,
         number=i18n.number,
@@ -82,7 +85,7 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`."""
-    ctx = {"request": request, "lang": i18n.get_locale(), "csrf_token": csrf_token(request)}
+    ctx: dict[str, Any] = {"request": request, "lang": i18n.get_locale(), "csrf_token": csrf_token(request)}
     ctx.update(context or {})
     ctx.setdefault("staff", getattr(request.state, "staff", None))
     templates: Jinja2Blocks = request.app.state.templates
@@ -93,9 +96,15 @@ def render(
     return response
 
 
-def redirect(url: str, status: int = 303) -> RedirectResponse:
-    """A redirect after a POST (303: the browser follows with GET)."""
-    return RedirectResponse(url, status_code=status)
+def redirect(url: str, status: int = 303, *, request: Request | None = None) -> Response:
+    """A redirect after a POST (303: the browser follows with GET).
+
+    For htmx a real redirect would be followed inside the XHR and the whole next
+    page swapped into the current one, so htmx gets `HX-Redirect` instead.
+    """
+    if request is not None and is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url, "Vary": "HX-Request"})
+    return RedirectResponse(url, status_code=status, headers={"Vary": "HX-Request"})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -158,7 +167,9 @@ def staff_required(role: str | None = None) -> Callable[[Handler], Handler]:
             if staff is None:
                 return redirect(f"/staff/login?next={request.url.path}")
             if role and staff.role != role:
-                return error_response(request, 403, code="forbidden", message=i18n.gettext("Trang này chỉ dành cho quản trị viên."))
+                return error_response(
+                    request, 403, code="forbidden", message=i18n.gettext("Trang này chỉ dành cho quản trị viên.")
+                )
             return await handler(request)
 
         return wrapper

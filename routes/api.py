@@ -28,7 +28,7 @@ schemas = SchemaGenerator(
             "version": "1",
             "description": (
                 "Pickups, dossiers and notifications. Partner calls send `Authorization: Bearer <key>`; "
-                "errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+                'errors are `{"error": {"code", "message", "fields"}}`.'
             ),
         },
         "components": {

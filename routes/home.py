@@ -27,7 +27,11 @@ async def switch_language(request: Request) -> Response:
     response = redirect(target, status=303)
     if lang in i18n.LANGUAGES:
         response.set_cookie(
-            "lang", lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True,
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            httponly=True,
             secure=settings_of(request).https,
         )
     return response

@@ -35,16 +35,32 @@ async def manifest(request: Request) -> Response:
             {"src": icon("icons/maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
         ],
         "screenshots": [
-            {"src": icon("img/screenshot-narrow.png"), "sizes": "393x851", "type": "image/png",
-             "form_factor": "narrow", "label": _("Trang chủ trên điện thoại")},
-            {"src": icon("img/screenshot-wide.png"), "sizes": "1280x800", "type": "image/png",
-             "form_factor": "wide", "label": _("Trang chủ trên máy tính")},
+            {
+                "src": icon("img/screenshot-narrow.png"),
+                "sizes": "393x851",
+                "type": "image/png",
+                "form_factor": "narrow",
+                "label": _("Trang chủ trên điện thoại"),
+            },
+            {
+                "src": icon("img/screenshot-wide.png"),
+                "sizes": "1280x800",
+                "type": "image/png",
+                "form_factor": "wide",
+                "label": _("Trang chủ trên máy tính"),
+            },
         ],
         "shortcuts": [
-            {"name": _("Đặt lấy hàng"), "url": "/pickups/new",
-             "icons": [{"src": icon("icons/icon-192.png"), "sizes": "192x192"}]},
-            {"name": _("Tra cứu hồ sơ"), "url": "/dossiers",
-             "icons": [{"src": icon("icons/icon-192.png"), "sizes": "192x192"}]},
+            {
+                "name": _("Đặt lấy hàng"),
+                "url": "/pickups/new",
+                "icons": [{"src": icon("icons/icon-192.png"), "sizes": "192x192"}],
+            },
+            {
+                "name": _("Tra cứu hồ sơ"),
+                "url": "/dossiers",
+                "icons": [{"src": icon("icons/icon-192.png"), "sizes": "192x192"}],
+            },
         ],
     }
     return JSONResponse(body, media_type="application/manifest+json", headers={"Vary": "Accept-Language, Cookie"})
@@ -64,8 +80,11 @@ async def health(request: Request) -> Response:
         ok = await database.run(database.ping)
     except Exception:
         ok = False
-    body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unreachable",
-            "version": request.app.state.assets.version}
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "database": "ok" if ok else "unreachable",
+        "version": request.app.state.assets.version,
+    }
     return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
 

@@ -53,7 +53,7 @@ async def login(request: Request) -> Response:
         return _login_again(request, username, target, {"password": message}, 401)
     request.session.clear()
     request.session.update({"staff_id": user.id, "staff_since": time.time(), "csrf_token": new_token()})
-    return redirect(target)
+    return redirect(target, request=request)
 
 
 def _missing_fields(username: str, password: str) -> dict[str, str]:
@@ -66,7 +66,11 @@ def _missing_fields(username: str, password: str) -> dict[str, str]:
 
 
 def _login_again(
-    request: Request, username: str, target: str, errors: dict[str, str], status: int,
+    request: Request,
+    username: str,
+    target: str,
+    errors: dict[str, str],
+    status: int,
     headers: dict[str, str] | None = None,
 ) -> Response:
     context: dict[str, Any] = {"username": username, "next": target, "errors": errors}

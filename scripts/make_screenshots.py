@@ -27,8 +27,9 @@ def shoot(base: str, pages: list[str], out: Path, sizes: dict[str, tuple[int, in
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
         for label, (width, height) in sizes.items():
-            context = browser.new_context(viewport={"width": width, "height": height}, locale=lang,
-                                          extra_http_headers={"Accept-Language": lang})
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, locale=lang, extra_http_headers={"Accept-Language": lang}
+            )
             page = context.new_page()
             for path in pages:
                 page.goto(base + path)
@@ -54,11 +55,13 @@ def main() -> None:
             if args.pages:
                 shoot(server.url, args.pages, args.out or Path(tmp), {"phone": (393, 851)}, args.lang)
             else:
-                shoot(server.url, ["/"], ROOT / "static" / "img",
-                      {"narrow": (393, 851), "wide": (1280, 800)}, args.lang)
+                shoot(
+                    server.url, ["/"], ROOT / "static" / "img", {"narrow": (393, 851), "wide": (1280, 800)}, args.lang
+                )
                 for label in ("narrow", "wide"):
                     (ROOT / "static" / "img" / f"home-{label}.png").rename(
-                        ROOT / "static" / "img" / f"screenshot-{label}.png")
+                        ROOT / "static" / "img" / f"screenshot-{label}.png"
+                    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,14 @@ CHROMIUM = "/usr/bin/chromium"
 def chromium_args() -> list[str]:
     """Flags that let Debian's Chromium run headless here (no sandbox, no phoning home)."""
     return [
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         "--disable-dev-shm-usage",
     ]
 
