@@ -22,7 +22,7 @@ from pwa import i18n
 from pwa.assets import Assets
 from pwa.db import Database, check_migrated
 from pwa.errors import AppError
-from pwa.middleware import LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
+from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
 from pwa.settings import Settings
 from routes import api, home, shell, staff
 from routes._web import error_response, make_templates
@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             https_only=settings.https,
         ),
         Middleware(LocaleMiddleware),
+        Middleware(DeviceCookie, https=settings.https),
         Middleware(RequestGuard, max_body=settings.max_body_bytes, on_error=_render_error),
     ]
     app = Starlette(

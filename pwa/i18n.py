@@ -8,7 +8,8 @@ catalogs are compiled in memory at start-up, so a stale `.mo` can never ship.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
@@ -127,3 +128,13 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own la
 def all_message_ids(lang: str = "en") -> Iterable[str]:
     """Every translated message id of a language (for tests)."""
     return (m.id for m in merged_catalog(lang) if isinstance(m.id, str) and m.id)
+
+
+@contextmanager
+def using(lang: str) -> Iterator[None]:
+    """Speak `lang` inside the block (e.g. a notification in its reader's language)."""
+    token = _current.set(lang if lang in LANGUAGES else SOURCE)
+    try:
+        yield
+    finally:
+        _current.reset(token)

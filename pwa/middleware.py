@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pwa import i18n
-from pwa.security import same_token
+from pwa import devices, i18n
+from pwa.security import new_token, same_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSP = "; ".join(
@@ -179,3 +179,32 @@ def _replayer(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+class DeviceCookie:
+    """Gives each browser a long-lived random id (HttpOnly cookie), set only once a handler uses it."""
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app, self.https = app, https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = Request(scope).cookies.get(devices.COOKIE)
+        state = scope.setdefault("state", {})
+        is_new = not devices.valid_token(token)
+        state["device_token"] = new_token() if is_new else token
+        state["device_used"] = False
+        secure = "; Secure" if self.https or scope.get("scheme") == "https" else ""
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and is_new and state.get("device_used"):
+                cookie = (
+                    f"{devices.COOKIE}={state['device_token']}; Path=/; Max-Age={devices.COOKIE_MAX_AGE}; "
+                    f"HttpOnly; SameSite=Lax{secure}"
+                )
+                MutableHeaders(scope=message).append("Set-Cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)

@@ -12,7 +12,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from pwa import accounts, i18n
+from pwa import accounts, devices, i18n
 from pwa.assets import Assets
 from pwa.db import Database
 from pwa.models import StaffUser
@@ -68,6 +68,12 @@ def csrf_token(request: Request) -> str:
     if not token:
         token = request.session[CSRF_FIELD] = new_token()
     return str(token)
+
+
+def device_key(request: Request) -> str:
+    """This browser's device key; its cookie is set on the response if it is new."""
+    request.state.device_used = True
+    return devices.key_of(request.state.device_token)
 
 
 def client_address(request: Request) -> str:

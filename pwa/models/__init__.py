@@ -4,12 +4,15 @@ from sqlmodel import SQLModel
 
 from pwa.models.accounts import ApiKey, AuditEntry, RateCounter, StaffUser
 from pwa.models.base import UTCDateTime, utcnow
+from pwa.models.devices import Device, InboxMessage
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "Device",
+    "InboxMessage",
     "RateCounter",
     "StaffUser",
     "UTCDateTime",
