@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -132,8 +131,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 # --- Real browser: headless Debian Chromium through Playwright, at a phone's size ---
 
-A11Y_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
 
 @pytest.fixture(scope="session")
 def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
@@ -183,9 +180,3 @@ def page(phone: BrowserContext) -> Iterator[Page]:
     yield page
     blocked = [p for p in problems if "Content Security Policy" in p or "Uncaught" in p]
     assert not blocked, f"browser errors: {blocked}"
-
-
-def assert_accessible(page: Page) -> None:
-    """axe-core finds no WCAG 2.2 A/AA violation on the page as it is now."""
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": A11Y_TAGS}})
-    assert results.violations_count == 0, results.generate_report()

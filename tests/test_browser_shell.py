@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from pwa.db import Database
-from tests.conftest import assert_accessible
+from tests.browser import assert_accessible, wait_for_worker
 from tests.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
-
-
-def wait_for_worker(page: Page, timeout: float = 15) -> None:
-    """Until the service worker controls the page (not merely `ready`).
-
-    Polled with `evaluate`: `wait_for_function` needs `eval`, which our CSP forbids.
-    """
-    deadline = time.monotonic() + timeout
-    while not page.evaluate("() => navigator.serviceWorker.controller !== null"):
-        assert time.monotonic() < deadline, "the service worker never took control"
-        time.sleep(0.1)
 
 
 def test_home_page_renders_in_vietnamese_then_english(page: Page) -> None:
