@@ -28,7 +28,7 @@ class Settings:
     secret_key: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     province_code: int = 19
-    office_name: str = "Bưu điện tỉnh Thái Nguyên – khu vực Bắc Kạn"
+    office_name: str = ""  # empty: the translated default name is shown
     office_phone: str = ""
     max_body_bytes: int = 1_048_576
     session_max_age: int = 12 * 3600
@@ -66,6 +66,7 @@ class Settings:
             secret_key=env.get("PWA_SECRET_KEY", ""),
             timezone=env.get("PWA_TIMEZONE", "Asia/Ho_Chi_Minh"),
             office_phone=env.get("PWA_OFFICE_PHONE", ""),
+            office_name=env.get("PWA_OFFICE_NAME", ""),
             max_body_bytes=int(env.get("PWA_MAX_BODY_BYTES", "1048576")),
         )
         return settings.prepared()

@@ -12,7 +12,7 @@ from routes._web import redirect, render, safe_next, settings_of
 
 async def show(request: Request) -> Response:
     """The home page: the three jobs, one tap each."""
-    return render(request, "home/index.html", {"office": settings_of(request).office_name})
+    return render(request, "home/index.html")
 
 
 async def offline(request: Request) -> Response:

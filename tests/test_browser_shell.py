@@ -89,3 +89,12 @@ def test_form_posted_without_its_csrf_token_is_refused(page: Page, db: Database)
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("Không được phép")
     expect(page.locator("main")).to_contain_text("Biểu mẫu đã hết hạn")
+
+
+@pytest.mark.parametrize("path", ["/", "/offline", "/staff/login"])
+def test_pages_reflow_without_sideways_scrolling_at_200_percent_text(page: Page, path: str) -> None:
+    # 200 % zoom of a 393 px phone leaves 196 CSS px; nothing may need sideways scrolling.
+    page.set_viewport_size({"width": 196, "height": 425})
+    page.goto(path)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
