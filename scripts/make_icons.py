@@ -51,15 +51,20 @@ def icon(size: int, *, maskable: bool) -> Image.Image:
     return image.resize((size, size), Image.Resampling.LANCZOS)
 
 
+def save_small(image: Image.Image, name: str) -> None:
+    """Save as a 64-colour palette PNG: a third of the bytes, no visible loss for flat art."""
+    image.quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(OUT / name, optimize=True)
+
+
 def main() -> None:
     """Write every icon the manifest and pages name."""
     OUT.mkdir(parents=True, exist_ok=True)
-    icon(192, maskable=False).save(OUT / "icon-192.png", optimize=True)
-    icon(512, maskable=False).save(OUT / "icon-512.png", optimize=True)
-    icon(512, maskable=True).save(OUT / "maskable-512.png", optimize=True)
+    save_small(icon(192, maskable=False), "icon-192.png")
+    save_small(icon(512, maskable=False), "icon-512.png")
+    save_small(icon(512, maskable=True), "maskable-512.png")
     apple = Image.new("RGBA", (180, 180), BLUE)
     apple.alpha_composite(icon(180, maskable=True))
-    apple.convert("RGB").save(OUT / "apple-touch-icon.png", optimize=True)
+    save_small(apple.convert("RGB"), "apple-touch-icon.png")
     for name in sorted(p.name for p in OUT.glob("*.png")):
         print(f"wrote static/icons/{name}")
 
