@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from pwa import accounts, devices, i18n
 from pwa.assets import Assets
 from pwa.db import Database
-from pwa.models import StaffUser
+from pwa.models import StaffUser, utcnow
 from pwa.security import new_token
 from pwa.settings import Settings
 
@@ -91,7 +91,12 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`."""
-    ctx: dict[str, Any] = {"request": request, "lang": i18n.get_locale(), "csrf_token": csrf_token(request)}
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": i18n.get_locale(),
+        "csrf_token": csrf_token(request),
+        "generated_at": utcnow().isoformat(timespec="seconds"),  # shown as "updated at" when read offline
+    }
     ctx.update(context or {})
     ctx.setdefault("staff", getattr(request.state, "staff", None))
     templates: Jinja2Blocks = request.app.state.templates

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from types import TracebackType
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,15 +39,21 @@ def free_port() -> int:
 class LiveServer:
     """`pwa serve` in a subprocess; stops when the `with` block ends."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], *, port: int | None = None, root: Path | None = None) -> None:
+        """`root`: serve a copy of the project (its code, templates and static files) instead."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env, "PWA_BASE_URL": self.url}
+        self.root = root
+        if root is not None:
+            self.env["PYTHONPATH"] = str(root)
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> LiveServer:
         cmd = [sys.executable, "-m", "pwa.cli", "serve", "--port", str(self.port)]
-        self.process = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            cmd, env=self.env, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         self._wait_ready()
         return self
 

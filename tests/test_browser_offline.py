@@ -1,0 +1,88 @@
+"""Offline-first behaviour of the shell: updates, weight, the offline page's list."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+
+from tests.browser import assert_accessible, wait_for_worker
+from tests.live import LiveServer, free_port
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+SERVED = ("pwa", "routes", "templates", "static", "locales", "migrations", "service_worker.js")
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of what the server serves, so a test can change a file safely."""
+    for name in SERVED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+def test_changed_css_ships_a_new_worker_and_a_reload_prompt(
+    playwright: Playwright, browser: Browser, database_url: str, tmp_path: Path
+) -> None:
+    root = copy_project(tmp_path / "app")
+    env = {"DATABASE_URL": database_url, "PWA_INSTANCE_DIR": str(tmp_path / "instance")}
+    port = free_port()
+    context = browser.new_context(**playwright.devices["Pixel 5"], locale="vi-VN", base_url=f"http://127.0.0.1:{port}")
+    page = context.new_page()
+    with LiveServer(env, port=port, root=root):
+        page.goto("/")
+        wait_for_worker(page)
+        old = page.evaluate("() => fetch('/healthz').then(r => r.json()).then(j => j.version)")
+    with (root / "static" / "css" / "app.css").open("a", encoding="utf-8") as css:
+        css.write("\n.hero h1 { letter-spacing: 0.01em; }\n")
+    with LiveServer(env, port=port, root=root):
+        page.reload()
+        banner = page.locator("#update-banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("Đã có phiên bản mới")
+        assert_accessible(page)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Tải lại").click()
+        new = page.evaluate("() => fetch('/healthz').then(r => r.json()).then(j => j.version)")
+        assert new != old
+        names = page.evaluate("() => caches.keys()")
+        assert f"shell-{new}" in names and f"shell-{old}" not in names  # the old cache is gone
+    context.close()
+
+
+def test_first_visit_is_light_and_a_repeat_visit_needs_no_network_for_static_files(
+    phone: BrowserContext, page: Page
+) -> None:
+    transferred: list[int] = []
+    phone.on("requestfinished", lambda request: transferred.append(request.sizes()["responseBodySize"]))
+    page.goto("/")
+    wait_for_worker(page)
+    page.wait_for_timeout(500)  # let the worker finish precaching
+    total = sum(transferred)
+    assert total < 60_000, f"first visit transferred {total} bytes"
+    from_worker: list[str] = []
+    page.on("response", lambda r: from_worker.append(r.url) if r.from_service_worker else None)
+    page.reload()
+    statics = [u for u in from_worker if "/static/" in u]
+    assert any("app.css" in u for u in statics) and any("htmx.min.js" in u for u in statics)
+
+
+def test_offline_page_lists_the_pages_saved_on_this_phone(phone: BrowserContext, page: Page) -> None:
+    page.goto("/")
+    wait_for_worker(page)
+    page.goto("/staff/login")  # never cached: staff pages stay off the phone
+    page.goto("/")
+    phone.set_offline(True)
+    page.goto("/never-opened")
+    saved = page.locator("#saved-pages")
+    expect(saved.get_by_role("link")).to_have_count(1)
+    expect(saved).to_contain_text("Bưu điện Bắc Kạn")
+    expect(page.locator("#offline-banner")).to_contain_text("Điện thoại đang ngoại tuyến")
+    assert_accessible(page)
+    phone.set_offline(False)
