@@ -41,14 +41,17 @@ async def look_up(request: Request) -> Response:
     database, key, settings = db(request), device_key(request), settings_of(request)
     limits, client = lookup.limits_for(settings), client_address(request)
 
-    def check() -> str:
+    def check() -> str | None:
         with database.write() as session:
             dossier = lookup.find(session, code=code, secret=secret, client=client, limits=limits)
-            lookup.grant(session, dossier, key, lang=i18n.get_locale())
-            return dossier.code
+            if dossier is not None:
+                lookup.grant(session, dossier, key, lang=i18n.get_locale())
+            return dossier.code if dossier else None
 
     try:
         found = await database.run(check)
+        if found is None:
+            raise lookup.not_found()
     except (Invalid, NotFound, RateLimited) as exc:
         return await _form_again(request, code, secret, exc)
     return redirect(f"/dossiers/{found}", request=request)

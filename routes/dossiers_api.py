@@ -131,12 +131,15 @@ async def show(request: Request) -> Response:
     database, settings = db(request), settings_of(request)
     limits, client = lookup.limits_for(settings), client_address(request)
 
-    def work() -> dict[str, object]:
+    def work() -> dict[str, object] | None:
         with database.write() as session:
             dossier = lookup.find(session, code=code, secret=secret, client=client, limits=limits)
-            return timeline.view(session, dossier, today=timeline.today(settings.tz)).as_json()
+            return timeline.view(session, dossier, today=timeline.today(settings.tz)).as_json() if dossier else None
 
-    return JSONResponse(await database.run(work), headers={"Cache-Control": "no-store"})
+    body = await database.run(work)
+    if body is None:
+        raise lookup.not_found()
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 async def follow(request: Request) -> Response:
@@ -159,15 +162,19 @@ async def follow(request: Request) -> Response:
     database, settings, key = db(request), settings_of(request), device_key(request)
     limits, client, lang = lookup.limits_for(settings), client_address(request), i18n.get_locale()
 
-    def work() -> str:
+    def work() -> str | None:
         with database.write() as session:
             found = lookup.find(
                 session, code=code, secret=secret if isinstance(secret, str) else "", client=client, limits=limits
             )
-            lookup.grant(session, found, key, lang=lang, follow=True)
-            return found.code
+            if found is not None:
+                lookup.grant(session, found, key, lang=lang, follow=True)
+            return found.code if found else None
 
-    return JSONResponse({"code": await database.run(work), "following": True})
+    followed = await database.run(work)
+    if followed is None:
+        raise lookup.not_found()
+    return JSONResponse({"code": followed, "following": True})
 
 
 async def unfollow(request: Request) -> Response:
@@ -178,6 +185,7 @@ async def unfollow(request: Request) -> Response:
         description: This device no longer follows the dossier.
       404:
         description: This device never looked the dossier up.
+    description: "Like every cookie-authenticated call, send `Content-Type: application/json` (an empty `{}` body)."
     """
     code, database, key = request.path_params["code"], db(request), device_key(request)
 

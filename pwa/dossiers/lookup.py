@@ -61,8 +61,12 @@ def validate_form(code: str, secret: str) -> tuple[str, str]:
     return clean_code, clean_secret
 
 
-def find(session: Session, *, code: str, secret: str, client: str, limits: Limits) -> Dossier:
-    """The dossier if the secret matches; NotFound (identical either way) or RateLimited."""
+def find(session: Session, *, code: str, secret: str, client: str, limits: Limits) -> Dossier | None:
+    """The dossier if the secret matches, else None (the caller answers `not_found()`).
+
+    A failure returns rather than raises, so the caller's transaction commits the
+    failure counters. Invalid and RateLimited are raised (they change nothing).
+    """
     code, secret = validate_form(code, secret)
     keys = (f"dossier:client:{client}", f"dossier:code:{code}")
     ratelimit.check(session, keys[0], limits.client)
@@ -73,7 +77,7 @@ def find(session: Session, *, code: str, secret: str, client: str, limits: Limit
     if dossier is None or not matches:
         ratelimit.hit(session, keys[0], limits.client)
         ratelimit.hit(session, keys[1], limits.code)
-        raise not_found()
+        return None
     return dossier
 
 
