@@ -81,7 +81,7 @@ async def add_event(request: Request) -> Response:
             dossier = records.find(session, code=code)
             if dossier is None:
                 raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
-            events.record(session, dossier, new, sender=_actor(request))
+            events.record(session, dossier, new, sender=_actor(request), ignore_time=not form["at"])
             return dossier.code
 
     found = await database.run(work)
@@ -97,13 +97,13 @@ async def import_form(request: Request) -> Response:
 @staff_required()
 async def import_file(request: Request) -> Response:
     """Validate every row; import all (or, if ticked, only the good rows) in one transaction."""
-    form = await request.form()
-    upload, keep_good = form.get("file"), form.get("keep_good") == "1"
+    async with request.form() as form:
+        upload, keep_good = form.get("file"), form.get("keep_good") == "1"
+        data = await upload.read() if isinstance(upload, UploadFile) and upload.filename else None
     context: dict[str, Any] = {"fields": records.FIELDS, "errors": {}, "keep_good": keep_good}
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    if data is None:
         context["errors"] = {"file": _("Chọn tệp CSV cần nhập.")}
         return render(request, "dossiers/staff_import.html", context, status=422, block="content")
-    data = await upload.read()
     database, tz, actor = db(request), settings_of(request).tz, _actor(request)
 
     def work() -> importer.Report:

@@ -46,7 +46,7 @@ def login_staff(client: TestClient, username: str = "lan", password: str = PASSW
 
 # --- Dossiers ---
 
-DOSSIER_CODE = "H19.22-251120-0001"
+DOSSIER_CODE = "H19.22-251125-0042"
 DOSSIER_PHONE = "0912345678"  # the lookup secret is its last 4 digits: 5678
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

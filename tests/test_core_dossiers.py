@@ -124,7 +124,7 @@ def test_valid_s10_number_and_fee_are_kept() -> None:
 def test_lookup_with_the_right_secret_finds_the_dossier(db: Database) -> None:
     make_dossier(db)
     with db.write() as session:
-        found = lookup.find(session, code=" h19.22-251120-0001 ", secret="5678", client="c", limits=LIMITS)
+        found = lookup.find(session, code=" h19.22-251125-0042 ", secret="5678", client="c", limits=LIMITS)
         assert found is not None and found.code == DOSSIER_CODE
 
 

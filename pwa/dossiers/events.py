@@ -74,23 +74,19 @@ def validate(data: Mapping[str, Any], tz: ZoneInfo, *, now: datetime | None = No
     return NewEvent(clean["id"], clean["at"], code, postal, note or "", tracking, fee)
 
 
-def _same(event: DossierEvent, new: NewEvent) -> bool:
-    return (event.at, event.status_code, event.postal_event, event.note, event.tracking_number, event.fee_vnd) == (
-        new.at,
-        new.status_code,
-        new.postal_event,
-        new.note,
-        new.tracking_number,
-        new.fee_vnd,
-    )
+def _same(event: DossierEvent, new: NewEvent, *, ignore_time: bool) -> bool:
+    stored = (event.status_code, event.postal_event, event.note, event.tracking_number, event.fee_vnd)
+    sent = (new.status_code, new.postal_event, new.note, new.tracking_number, new.fee_vnd)
+    return stored == sent and (ignore_time or event.at == new.at)
 
 
-def record(session: Session, dossier: Dossier, new: NewEvent, *, sender: str) -> bool:
+def record(session: Session, dossier: Dossier, new: NewEvent, *, sender: str, ignore_time: bool = False) -> bool:
     """Store the event once; True if it is new, False for a repeat of the same event.
 
     The insert skips on the unique (dossier, event id) pair, so two processes
     receiving the same event at once store it once. A different event under a
     used id is refused (Conflict): the sender has a bug and must hear about it.
+    `ignore_time` is for the staff form, whose time is "now" at each tap.
     """
     assert dossier.id is not None
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -100,7 +96,7 @@ def record(session: Session, dossier: Dossier, new: NewEvent, *, sender: str) ->
         existing = session.exec(
             select(DossierEvent).where(DossierEvent.dossier_id == dossier.id, DossierEvent.event_id == new.event_id)
         ).one()
-        if not _same(existing, new):
+        if not _same(existing, new, ignore_time=ignore_time):
             raise Conflict(
                 _("Mã sự kiện %(id)s đã dùng cho một sự kiện khác.") % {"id": new.event_id},
                 fields={"id": _("Mã sự kiện này đã dùng cho một sự kiện khác.")},
