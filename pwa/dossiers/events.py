@@ -91,8 +91,13 @@ def record(session: Session, dossier: Dossier, new: NewEvent, *, sender: str, ig
     assert dossier.id is not None
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {**_columns(new), "dossier_id": dossier.id, "sender": sender[:120], "created_at": utcnow()}
-    stmt = insert(DossierEvent).values(**values).on_conflict_do_nothing(index_elements=["dossier_id", "event_id"])
-    if session.execute(stmt).rowcount == 0:  # type: ignore[attr-defined]
+    stmt = (
+        insert(DossierEvent)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dossier_id", "event_id"])
+        .returning(col(DossierEvent.id))
+    )
+    if session.execute(stmt).scalar_one_or_none() is None:  # the pair exists: a repeat, or a clash
         existing = session.exec(
             select(DossierEvent).where(DossierEvent.dossier_id == dossier.id, DossierEvent.event_id == new.event_id)
         ).one()
