@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from pwa import accounts, demo
 from pwa.db import Database, migrate
+from pwa.dossiers import importer, records
 from pwa.errors import AppError
 from pwa.settings import Settings
 
@@ -47,7 +48,7 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     """Load the demo data (safe to run again)."""
     database = _database()
     migrate(database)
-    for line in demo.load(database):
+    for line in demo.load(database, Settings.from_env()):
         print(line)
     return 0
 
@@ -82,6 +83,27 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_dossiers(args: argparse.Namespace) -> int:
+    """Import dossiers from a CSV file: all rows or none (or, with --keep-good, the good ones)."""
+    settings = Settings.from_env()
+    try:
+        with open(args.file, "rb") as fh:
+            text = importer.decode(fh.read())
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    database = Database(settings.database_url)
+    with database.write() as session:
+        report = importer.run(session, text, settings.tz, actor="cli:import-dossiers", keep_good=args.keep_good)
+    for bad in report.bad:
+        print(bad.describe(), file=sys.stderr)
+    if report.bad and (not args.keep_good or not report.imported):
+        print(f"{len(report.bad)} bad rows: nothing imported", file=sys.stderr)
+        return 1
+    print(f"imported {report.imported} dossiers" + (f", skipped {len(report.bad)} bad rows" if report.bad else ""))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     root = argparse.ArgumentParser(prog="pwa", description="Bắc Kạn post office web app")
@@ -102,6 +124,10 @@ def parser() -> argparse.ArgumentParser:
     key.add_argument("--name", required=True)
     key.add_argument("--scopes", required=True, help=f"comma-separated: {','.join(accounts.SCOPES)}")
     key.set_defaults(func=cmd_create_api_key)
+    dossiers = sub.add_parser("import-dossiers", help="import dossiers from a UTF-8 CSV file (all or nothing)")
+    dossiers.add_argument("file", help="CSV with a header row: " + ",".join(records.FIELDS))
+    dossiers.add_argument("--keep-good", action="store_true", help="import the good rows even if some are bad")
+    dossiers.set_defaults(func=cmd_import_dossiers)
     return root
 
 

@@ -6,12 +6,14 @@ from collections.abc import Iterator
 
 from pwa import accounts
 from pwa.db import Database
+from pwa.dossiers import demo as dossiers_demo
+from pwa.settings import Settings
 
 DEMO_PASSWORD = "demo-password-2026"  # DEMO ONLY: printed by `pwa demo`, never use in production
 DEMO_STAFF = (("demo-admin", "admin"), ("demo-staff", "staff"))
 
 
-def load(database: Database) -> Iterator[str]:
+def load(database: Database, settings: Settings | None = None) -> Iterator[str]:
     """Create what is missing of the demo data and say what exists."""
     with database.write() as session:
         for username, role in DEMO_STAFF:
@@ -20,4 +22,6 @@ def load(database: Database) -> Iterator[str]:
                 yield f"DEMO: created staff account {username} ({role})"
             else:
                 yield f"DEMO: staff account {username} already exists"
+    with database.write() as session:
+        yield from dossiers_demo.load(session, settings or Settings())
     yield f"DEMO: sign in at /staff/login with password {DEMO_PASSWORD} (demo only)"

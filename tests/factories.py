@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
 
 from pwa import accounts
 from pwa.db import Database
-from pwa.models import StaffUser
+from pwa.dossiers import events as dossier_events
+from pwa.dossiers import records as dossier_records
+from pwa.models import Dossier, StaffUser
 
 PASSWORD = "correct horse battery"
 
@@ -37,3 +42,56 @@ def login_staff(client: TestClient, username: str = "lan", password: str = PASSW
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+# --- Dossiers ---
+
+DOSSIER_CODE = "H19.22-251125-0042"
+DOSSIER_PHONE = "0912345678"  # the lookup secret is its last 4 digits: 5678
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_today() -> date:
+    """Today at the post office (the app's own rule)."""
+    return datetime.now(UTC).astimezone(VN_TZ).date()
+
+
+def dossier_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid body for POST /api/v1/dossiers, due in 10 days."""
+    today = local_today()
+    body: dict[str, Any] = {
+        "code": DOSSIER_CODE,
+        "procedure": "Cấp đổi giấy phép lái xe",
+        "agency": "Sở Xây dựng tỉnh Thái Nguyên",
+        "applicant_name": "Nguyễn Văn An",
+        "phone": DOSSIER_PHONE,
+        "received_at": f"{(today - timedelta(days=3)).isoformat()}T09:15:00+07:00",
+        "due_date": (today + timedelta(days=10)).isoformat(),
+        "channel": 3,
+    }
+    body.update(overrides)
+    return body
+
+
+def make_dossier(db: Database, **overrides: Any) -> Dossier:
+    """Create a dossier as the agency's system would (validated, audited)."""
+    with db.write() as session:
+        new = dossier_records.validate(dossier_payload(**overrides), VN_TZ)
+        dossier = dossier_records.create(session, new, actor="system")
+        session.expunge(dossier)
+        return dossier
+
+
+def add_dossier_event(db: Database, code: str = DOSSIER_CODE, **fields: Any) -> bool:
+    """Record one event; True if it was new."""
+    with db.write() as session:
+        dossier = dossier_records.find(session, code=code)
+        assert dossier is not None
+        new = dossier_events.validate(fields, VN_TZ)
+        return dossier_events.record(session, dossier, new, sender="test")
+
+
+def make_api_key(db: Database, scopes: tuple[str, ...] = ("dossiers",)) -> str:
+    """A partner API key with these scopes; returns the secret key."""
+    with db.write() as session:
+        return accounts.create_api_key(session, name="Một cửa tỉnh", scopes=scopes).key

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from pwa.models.accounts import ApiKey, AuditEntry, RateCounter, StaffUser
 from pwa.models.base import UTCDateTime, utcnow
 from pwa.models.devices import Device, InboxMessage
+from pwa.models.dossiers import Dossier, DossierAccess, DossierEvent
 
 metadata = SQLModel.metadata
 
@@ -12,6 +13,9 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Device",
+    "Dossier",
+    "DossierAccess",
+    "DossierEvent",
     "InboxMessage",
     "RateCounter",
     "StaffUser",
