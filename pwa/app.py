@@ -23,8 +23,9 @@ from pwa.assets import Assets
 from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
+from pwa.push.worker import WorkerThread
 from pwa.settings import Settings
-from routes import api, home, shell, staff
+from routes import api, home, notices_staff, notifications, push_api, shell, staff
 from routes._web import error_response, make_templates
 
 # This module is the composition root: the only core module that knows routes/.
@@ -85,7 +86,14 @@ class Static(StaticFiles):
 def all_routes(settings: Settings) -> list[BaseRoute]:
     """Every route of every area."""
     static = Static(directory=str(settings.root_dir / "static"))
-    return [*home.routes, *shell.routes, *staff.routes, *api.routes, Mount("/static", static, name="static")]
+    return [
+        *home.routes,
+        *shell.routes,
+        *staff.routes,
+        *api.routes,
+        *notifications.routes + push_api.routes + notices_staff.routes,
+        Mount("/static", static, name="static"),
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -98,9 +106,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         database = Database(settings.database_url)
         if settings.run_migrations_check:
             check_migrated(database)
+        # The push delivery worker runs beside the pages unless turned off (PWA_PUSH_WORKER=0).
+        worker = WorkerThread(database, settings) if settings.push_worker else None
+        if worker:
+            worker.start()
         try:
             yield {"db": database}
         finally:
+            if worker:
+                worker.stop()
             database.dispose()
 
     middleware = [

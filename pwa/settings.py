@@ -33,6 +33,12 @@ class Settings:
     max_body_bytes: int = 1_048_576
     session_max_age: int = 12 * 3600
     run_migrations_check: bool = True
+    vapid_subject: str = ""  # mailto: or https: contact for push services; see push.vapid.subject()
+    vapid_private_key: str = ""  # base64url raw P-256 key; empty: generated into the instance folder
+    push_worker: bool = False  # run the delivery worker inside the web process (`pwa serve` turns it on)
+    push_concurrency: int = 64
+    push_timeout: float = 10.0
+    push_lease_seconds: int = 60  # a claimed delivery returns to the queue after this if its worker died
 
     @property
     def tz(self) -> ZoneInfo:
@@ -67,6 +73,12 @@ class Settings:
             timezone=env.get("PWA_TIMEZONE", "Asia/Ho_Chi_Minh"),
             office_phone=env.get("PWA_OFFICE_PHONE", ""),
             max_body_bytes=int(env.get("PWA_MAX_BODY_BYTES", "1048576")),
+            vapid_subject=env.get("PWA_VAPID_SUBJECT", "").strip(),
+            vapid_private_key=env.get("PWA_VAPID_PRIVATE_KEY", "").strip(),
+            push_worker=_flag(env.get("PWA_PUSH_WORKER", "1")),
+            push_concurrency=int(env.get("PWA_PUSH_CONCURRENCY", "64")),
+            push_timeout=float(env.get("PWA_PUSH_TIMEOUT", "10")),
+            push_lease_seconds=int(env.get("PWA_PUSH_LEASE_SECONDS", "60")),
         )
         return settings.prepared()
 

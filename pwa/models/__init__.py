@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from pwa.models.accounts import ApiKey, AuditEntry, RateCounter, StaffUser
 from pwa.models.base import UTCDateTime, utcnow
 from pwa.models.devices import Device, InboxMessage
+from pwa.models.push import DeviceTopic, Notice, PushDelivery, PushSubscription
 
 metadata = SQLModel.metadata
 
@@ -12,7 +13,11 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Device",
+    "DeviceTopic",
     "InboxMessage",
+    "Notice",
+    "PushDelivery",
+    "PushSubscription",
     "RateCounter",
     "StaffUser",
     "UTCDateTime",
