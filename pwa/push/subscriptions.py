@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, distinct
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -143,7 +143,7 @@ def set_topics(session: Session, *, device_key: str, topics: Iterable[str]) -> N
 
 def followers(session: Session, topics: Sequence[str]) -> list[str]:
     """Devices following any of `topics` ("*": any topic at all)."""
-    query = select(distinct(col(DeviceTopic.device_key)))
+    query = select(DeviceTopic.device_key).distinct()
     if "*" not in topics:
         query = query.where(col(DeviceTopic.topic).in_(list(topics)))
     return sorted(session.exec(query).all())
