@@ -142,6 +142,7 @@ class Worker:
     async def run(self, stop: asyncio.Event, *, poll: float = 1.0) -> None:
         """Deliver until `stop` is set; idle rounds wait `poll` seconds."""
         async with self._sender() as sender:
+            log.info("push worker %s started", self.token)
             while not stop.is_set():
                 try:
                     done = await self.round(sender)
