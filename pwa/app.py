@@ -23,7 +23,7 @@ from pwa.assets import Assets
 from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
-from pwa.push.worker import WorkerThread
+from pwa.push.worker import WorkerProcess
 from pwa.settings import Settings
 from routes import api, home, notices_staff, notifications, push_api, shell, staff
 from routes._web import error_response, make_templates
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.run_migrations_check:
             check_migrated(database)
         # The push delivery worker runs beside the pages unless turned off (PWA_PUSH_WORKER=0).
-        worker = WorkerThread(database, settings) if settings.push_worker else None
+        worker = WorkerProcess(settings) if settings.push_worker else None
         if worker:
             worker.start()
         try:

@@ -189,3 +189,21 @@ class FakePushService:
     def __exit__(self, *exc: object) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+
+
+def serve_fast(port: int) -> None:
+    """A push service that answers 201 without checking (for the benchmark's other process)."""
+
+    async def accept(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=201)
+
+    app = web.Application()
+    app.router.add_post("/push/{sub_id}", accept)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None, backlog=1024)
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve_fast(int(sys.argv[1]))

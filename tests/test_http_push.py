@@ -42,7 +42,7 @@ def test_reposting_the_same_subscription_updates_in_place(client: TestClient, db
 
 def test_bad_keys_are_refused_with_the_field_named(client: TestClient) -> None:
     sub = subscription_json()
-    sub["keys"] = {"p256dh": "abc", "auth": "def"}  # type: ignore[index]
+    sub["keys"] = {"p256dh": "abc", "auth": "def"}
     response = client.post("/api/v1/push/subscriptions", json={"subscription": sub}, headers=JSON)
     assert response.status_code == 422
     assert "subscription.keys" in response.json()["error"]["fields"]

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import secrets
-import threading
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -186,26 +188,41 @@ class Worker:
         log.info("push round: %s", counts)
 
 
-class WorkerThread:
-    """The worker inside the web process, on its own thread and event loop (pages stay responsive)."""
+class WorkerProcess:
+    """The worker beside the web process, as a child `pwa worker`: its own interpreter, so
+    encrypting thousands of messages never holds the lock the page handlers need."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
-        self.worker = Worker(database, settings)
-        self._loop = asyncio.new_event_loop()
-        self._stop = asyncio.Event()
-        self._thread = threading.Thread(target=self._main, name="push-worker", daemon=True)
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._process: subprocess.Popen[bytes] | None = None
 
-    def _main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self.worker.run(self._stop))
-        self._loop.close()
+    def _env(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            **os.environ,
+            "DATABASE_URL": s.database_url,
+            "PWA_INSTANCE_DIR": str(s.instance_dir),
+            "PWA_BASE_URL": s.base_url,
+            "PWA_SECRET_KEY": s.secret_key,
+            "PWA_VAPID_SUBJECT": s.vapid_subject,
+            "PWA_VAPID_PRIVATE_KEY": s.vapid_private_key,
+            "PWA_PUSH_CONCURRENCY": str(s.push_concurrency),
+            "PWA_PUSH_TIMEOUT": str(s.push_timeout),
+            "PWA_PUSH_LEASE_SECONDS": str(s.push_lease_seconds),
+        }
 
     def start(self) -> None:
         """Begin delivering."""
-        self._thread.start()
+        cmd = [sys.executable, "-m", "pwa.cli", "worker"]
+        self._process = subprocess.Popen(cmd, env=self._env())
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Finish the current round and stop."""
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-            self._thread.join(timeout)
+        """Ask the worker to finish its round (SIGTERM), then wait; kill it if it hangs."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
