@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -28,7 +29,9 @@ def push() -> Iterator[FakePushService]:
 
 
 def drain(db: Database, settings: Settings, now: datetime | None = None) -> int:
-    return asyncio.run(Worker(db, settings).drain(now=now))
+    """Run the worker until nothing is due (on its own thread: the browser tests keep a loop on this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(Worker(db, settings).drain(now=now))).result()
 
 
 def status_message(topic: str, tag: str, url: str) -> notify.Message:
