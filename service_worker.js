@@ -118,3 +118,92 @@ async function trim(cache) {
 function delay(ms) {
   return new Promise((resolve) => setTimeout(() => resolve(null), ms));
 }
+
+/* ---------------------------------------------------------------------------
+ * Push notifications (issue 5). Payloads are Declarative Web Push JSON:
+ * {"web_push": 8030, "notification": {"title", "body", "navigate", "lang", "tag"}}.
+ * Every push shows a notification (iOS revokes subscriptions that do not).
+ * ------------------------------------------------------------------------- */
+
+const NOTIFICATION_ICON = "/static/icons/icon-192.png";
+
+function readPush(event) {
+  try {
+    const data = event.data ? event.data.json() : {};
+    return data.notification || {};
+  } catch (error) {
+    return {};
+  }
+}
+
+self.addEventListener("push", (event) => {
+  const note = readPush(event);
+  const title = note.title || "Bưu điện Bắc Kạn";
+  const options = {
+    body: note.body || "",
+    tag: note.tag || undefined,
+    lang: note.lang || "vi",
+    dir: note.dir || "ltr",
+    icon: NOTIFICATION_ICON,
+    badge: NOTIFICATION_ICON,
+    renotify: Boolean(note.tag),
+    data: { url: note.navigate || "/notifications" },
+  };
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+// Focus a window already on the target page, else bring any of ours there, else open one.
+async function openTarget(url) {
+  const target = new URL(url, self.location.origin);
+  if (target.origin !== self.location.origin) target.href = new URL("/notifications", self.location.origin).href;
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const exact = windows.find((client) => client.url === target.href);
+  if (exact) return exact.focus();
+  const ours = windows.find((client) => new URL(client.url).origin === self.location.origin);
+  if (ours) {
+    const moved = await ours.navigate(target.href);
+    const client = moved || ours;
+    try {
+      await client.focus();
+    } catch (error) {
+      /* focusing needs the click's user activation; the page is already there */
+    }
+    return client;
+  }
+  return self.clients.openWindow(target.href);
+}
+
+async function handleNotificationClick(notification) {
+  notification.close();
+  return openTarget((notification.data && notification.data.url) || "/notifications");
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.waitUntil(handleNotificationClick(event.notification));
+});
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(
+    (async () => {
+      let subscription = event.newSubscription;
+      if (!subscription) {
+        const response = await fetch("/api/v1/push/key", { credentials: "same-origin" });
+        const { public_key: key } = await response.json();
+        const padded = (key + "===".slice((key.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+        subscription = await self.registration.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: Uint8Array.from(atob(padded), (c) => c.charCodeAt(0)),
+        });
+      }
+      await fetch("/api/v1/push/subscriptions", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          subscription: subscription.toJSON(),
+          old_endpoint: event.oldSubscription ? event.oldSubscription.endpoint : undefined,
+        }),
+      });
+    })(),
+  );
+});

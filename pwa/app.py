@@ -23,8 +23,20 @@ from pwa.assets import Assets
 from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
+from pwa.push.worker import WorkerProcess
 from pwa.settings import Settings
-from routes import api, dossiers, dossiers_api, dossiers_staff, home, shell, staff
+from routes import (
+    api,
+    dossiers,
+    dossiers_api,
+    dossiers_staff,
+    home,
+    notices_staff,
+    notifications,
+    push_api,
+    shell,
+    staff,
+)
 from routes._web import error_response, make_templates
 
 # This module is the composition root: the only core module that knows routes/.
@@ -91,6 +103,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *staff.routes,
         *api.routes,
         *dossiers.routes + dossiers_api.routes + dossiers_staff.routes,
+        *notifications.routes + push_api.routes + notices_staff.routes,
         Mount("/static", static, name="static"),
     ]
 
@@ -105,9 +118,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         database = Database(settings.database_url)
         if settings.run_migrations_check:
             check_migrated(database)
+        # The push delivery worker runs beside the pages unless turned off (PWA_PUSH_WORKER=0).
+        worker = WorkerProcess(settings) if settings.push_worker else None
+        if worker:
+            worker.start()
         try:
             yield {"db": database}
         finally:
+            if worker:
+                worker.stop()
             database.dispose()
 
     middleware = [

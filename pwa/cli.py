@@ -37,6 +37,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deliver push notifications until stopped (SIGTERM/SIGINT finish the current round)."""
+    import asyncio
+    import logging
+    import signal
+
+    from pwa.push.worker import Worker
+
+    logging.basicConfig(level=logging.INFO)
+    settings = Settings.from_env()
+    database = Database(settings.database_url)
+    migrate(database)
+    worker = Worker(database, settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        if args.once:
+            await worker.drain()
+        else:
+            await worker.run(stop)
+
+    asyncio.run(main())
+    database.dispose()
+    return 0
+
+
 def cmd_migrate(_args: argparse.Namespace) -> int:
     """Apply every pending migration."""
     migrate(_database())
@@ -113,6 +142,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="deliver push notifications (also runs inside `serve`)")
+    worker.add_argument("--once", action="store_true", help="send what is due, then exit")
+    worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=cmd_demo)
     staff = sub.add_parser("create-staff", help="create a staff account")

@@ -38,6 +38,12 @@ class Settings:
     dossier_lookup_client_window: int = 600
     dossier_lookups_per_code: int = 5
     dossier_lookup_code_window: int = 3600
+    vapid_subject: str = ""  # mailto: or https: contact for push services; see push.vapid.subject()
+    vapid_private_key: str = ""  # base64url raw P-256 key; empty: generated into the instance folder
+    push_worker: bool = False  # run the delivery worker inside the web process (`pwa serve` turns it on)
+    push_concurrency: int = 64
+    push_timeout: float = 10.0
+    push_lease_seconds: int = 60  # a claimed delivery returns to the queue after this if its worker died
 
     @property
     def tz(self) -> ZoneInfo:
@@ -77,6 +83,12 @@ class Settings:
             dossier_lookup_client_window=int(env.get("PWA_DOSSIER_LOOKUP_CLIENT_WINDOW", "600")),
             dossier_lookups_per_code=int(env.get("PWA_DOSSIER_LOOKUPS_PER_CODE", "5")),
             dossier_lookup_code_window=int(env.get("PWA_DOSSIER_LOOKUP_CODE_WINDOW", "3600")),
+            vapid_subject=env.get("PWA_VAPID_SUBJECT", "").strip(),
+            vapid_private_key=env.get("PWA_VAPID_PRIVATE_KEY", "").strip(),
+            push_worker=_flag(env.get("PWA_PUSH_WORKER", "1")),
+            push_concurrency=int(env.get("PWA_PUSH_CONCURRENCY", "64")),
+            push_timeout=float(env.get("PWA_PUSH_TIMEOUT", "10")),
+            push_lease_seconds=int(env.get("PWA_PUSH_LEASE_SECONDS", "60")),
         )
         return settings.prepared()
 

@@ -95,3 +95,37 @@ def make_api_key(db: Database, scopes: tuple[str, ...] = ("dossiers",)) -> str:
     """A partner API key with these scopes; returns the secret key."""
     with db.write() as session:
         return accounts.create_api_key(session, name="Một cửa tỉnh", scopes=scopes).key
+
+
+# --- Push notifications ---
+
+
+def make_device(db: Database, key: str, *, lang: str = "vi", topics: tuple[str, ...] = ()) -> str:
+    """A known device following `topics`; returns its key."""
+    from pwa import devices
+    from pwa.push import subscriptions
+
+    with db.write() as session:
+        devices.ensure(session, key, lang=lang)
+        subscriptions.set_topics(session, device_key=key, topics=topics)
+    return key
+
+
+def subscribe(db: Database, device_key: str, subscription: dict[str, Any]) -> None:
+    """Store a browser subscription (the JSON of `PushSubscription.toJSON()`) for a device."""
+    from pwa.push import subscriptions
+
+    endpoint, p256dh, auth = subscriptions.parse(subscription, production=False)
+    with db.write() as session:
+        subscriptions.save(session, device_key=device_key, endpoint=endpoint, p256dh=p256dh, auth=auth)
+
+
+def delivery_statuses(db: Database) -> dict[str, int]:
+    """How many outbox rows are in each status."""
+    from sqlmodel import func, select
+
+    from pwa.models import PushDelivery
+
+    with db.read() as session:
+        rows = session.exec(select(PushDelivery.status, func.count()).group_by(PushDelivery.status)).all()
+        return {status: int(n) for status, n in rows}

@@ -6,6 +6,7 @@ from pwa.models.accounts import ApiKey, AuditEntry, RateCounter, StaffUser
 from pwa.models.base import UTCDateTime, utcnow
 from pwa.models.devices import Device, InboxMessage
 from pwa.models.dossiers import Dossier, DossierAccess, DossierEvent
+from pwa.models.push import DeviceTopic, Notice, PushDelivery, PushSubscription
 
 metadata = SQLModel.metadata
 
@@ -16,7 +17,11 @@ __all__ = [
     "Dossier",
     "DossierAccess",
     "DossierEvent",
+    "DeviceTopic",
     "InboxMessage",
+    "Notice",
+    "PushDelivery",
+    "PushSubscription",
     "RateCounter",
     "StaffUser",
     "UTCDateTime",

@@ -1,0 +1,164 @@
+"""Fan one announcement out to 10,000 subscriptions through `pwa serve`'s own worker.
+
+Prints messages/second and its ratio to (a) a pure encrypt-and-sign loop and
+(b) a plain sequential `pywebpush.webpush()` loop (sampled, then scaled), and
+the latency of `GET /` while the fan-out runs against its idle value.
+Targets: ≥ 0.5× the encrypt-and-sign loop, ≥ 10× sequential, latency ≤ 2× idle.
+The push service is a separate process that answers 201 at once.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from pywebpush import WebPusher, webpush  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+
+from pwa import notify  # noqa: E402
+from pwa.db import Database, migrate  # noqa: E402
+from pwa.models import Device, DeviceTopic, PushDelivery, PushSubscription, utcnow  # noqa: E402
+from pwa.push import outbox, vapid  # noqa: E402
+from pwa.push.sender import audience  # noqa: E402
+from pwa.settings import Settings  # noqa: E402
+from tests.live import LiveServer, free_port  # noqa: E402
+
+N = int(os.environ.get("BENCH_SUBSCRIPTIONS", "10000"))
+SEQUENTIAL_SAMPLE = 200
+KEYS = 50  # distinct browser key pairs, cycled (the cost per message does not depend on reuse)
+
+
+def browser_keys() -> list[tuple[str, str]]:
+    pairs = []
+    for _ in range(KEYS):
+        point = (
+            ec.generate_private_key(ec.SECP256R1())
+            .public_key()
+            .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        )
+        pairs.append((vapid.b64url(point), vapid.b64url(os.urandom(16))))
+    return pairs
+
+
+def seed(database: Database, push_origin: str, keys: list[tuple[str, str]]) -> None:
+    now = utcnow()
+    devices = [{"key": f"bench{i:06d}", "lang": "vi", "created_at": now, "last_seen_at": now} for i in range(N)]
+    subs = [
+        {
+            "device_key": d["key"],
+            "endpoint": f"{push_origin}/push/{i}",
+            "p256dh": keys[i % KEYS][0],
+            "auth": keys[i % KEYS][1],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, d in enumerate(devices)
+    ]
+    with database.write() as session:
+        session.execute(insert(Device), devices)
+        session.execute(insert(PushSubscription), subs)
+        session.execute(insert(DeviceTopic), [{"device_key": d["key"], "topic": "news"} for d in devices])
+
+
+def encrypt_and_sign_rate(identity: vapid.Identity, keys: list[tuple[str, str]], payload: bytes, origin: str) -> float:
+    count = 2000
+    start = time.perf_counter()
+    for i in range(count):
+        p256dh, auth = keys[i % KEYS]
+        WebPusher({"endpoint": f"{origin}/push/{i}", "keys": {"p256dh": p256dh, "auth": auth}}).encode(payload)
+        identity.vapid.sign({"sub": identity.subject, "aud": origin, "exp": int(time.time()) + 43200})
+    return count / (time.perf_counter() - start)
+
+
+def sequential_rate(identity: vapid.Identity, keys: list[tuple[str, str]], payload: bytes, origin: str) -> float:
+    start = time.perf_counter()
+    for i in range(SEQUENTIAL_SAMPLE):
+        p256dh, auth = keys[i % KEYS]
+        info = {"endpoint": f"{origin}/push/seq{i}", "keys": {"p256dh": p256dh, "auth": auth}}
+        claims: dict[str, str | int] = {"sub": identity.subject, "aud": audience(info["endpoint"])}  # type: ignore[arg-type]
+        webpush(info, payload, vapid_private_key=identity.vapid, vapid_claims=claims, ttl=3600, timeout=10)
+    return SEQUENTIAL_SAMPLE / (time.perf_counter() - start)
+
+
+def page_latency(url: str, samples: int) -> list[float]:
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=30) as response:
+            response.read()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def remaining(database: Database) -> int:
+    from sqlmodel import func, select
+
+    with database.read() as session:
+        return int(session.exec(select(func.count()).where(PushDelivery.status == "queued")).one())
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bench-push-"))
+    url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
+    settings = Settings(instance_dir=folder / "instance", database_url=url, secret_key="bench" * 10).prepared()
+    database = Database(url)
+    migrate(database)
+    port = free_port()
+    push = subprocess.Popen([sys.executable, "-m", "tests.fakepush", str(port)], cwd=ROOT)
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        time.sleep(1.5)
+        keys = browser_keys()
+        seed(database, origin, keys)
+        identity = vapid.load(settings)
+        payload = outbox.absolute(
+            outbox.payload(title="Chi trả lương hưu", body="Ngày 2/12 tại bưu điện xã.", url="/", tag="b", lang="vi"),
+            settings.base_url,
+        )
+        crypto = encrypt_and_sign_rate(identity, keys, payload, origin)
+        sequential = sequential_rate(identity, keys, payload, origin)
+        env = {"DATABASE_URL": url, "PWA_INSTANCE_DIR": str(settings.instance_dir), "PWA_PUSH_WORKER": "1"}
+        with LiveServer(env) as server:
+            idle = statistics.median(page_latency(server.url + "/", 40))
+            message = notify.Message(
+                topic="news", kind="notice", tag="bench", url="/", text=lambda: ("Chi trả lương hưu", "Ngày 2/12.")
+            )
+            begin = time.perf_counter()
+            with database.write() as session:
+                notify.broadcast(session, message)
+            start = time.perf_counter()
+            enqueued = start - begin
+            busy: list[float] = []
+            while remaining(database):  # a person opening pages now and then, not a load test
+                busy += page_latency(server.url + "/", 1)
+                time.sleep(0.1)
+            elapsed = time.perf_counter() - start
+        rate = N / elapsed
+        during = statistics.median(busy) if busy else idle
+        print(f"subscriptions: {N}; enqueue (inbox + outbox rows, one transaction): {enqueued:.2f} s")
+        print(f"fan-out: {rate:,.0f} messages/s ({elapsed:.1f} s from commit to the last 201)")
+        print(f"encrypt-and-sign loop: {crypto:,.0f} /s -> ratio {rate / crypto:.2f} (target >= 0.5)")
+        print(f"sequential webpush(): {sequential:,.0f} /s -> ratio {rate / sequential:.1f} (target >= 10)")
+        print(
+            f"GET / median: idle {idle * 1000:.1f} ms, during fan-out {during * 1000:.1f} ms "
+            f"-> {during / idle:.2f}x (target <= 2), {len(busy)} samples"
+        )
+    finally:
+        push.terminate()
+        push.wait()
+        database.dispose()
+
+
+if __name__ == "__main__":
+    main()

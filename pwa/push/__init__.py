@@ -1,0 +1,1 @@
+"""Web Push: VAPID keys, subscriptions, the outbox, the sender and the delivery worker."""

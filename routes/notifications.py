@@ -1,0 +1,143 @@
+"""The Notifications page: turn push on, choose topics, read this device's inbox; public notice pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pwa import admin_units, devices, i18n, notify
+from pwa.errors import Invalid, NotFound
+from pwa.i18n import gettext as _
+from pwa.push import notices, subscriptions
+from routes._web import db, device_key, redirect, render, settings_of
+from routes.push_api import _public_key
+
+FIXED_TOPICS = ("pickups", "dossiers", "news")
+
+
+def _page_context(request: Request, key: str) -> dict[str, Any]:
+    database = db(request)
+    with database.read() as session:
+        followed = subscriptions.topics_of(session, device_key=key)
+        return {
+            "followed": followed,
+            "communes_followed": [t.split(":", 1)[1] for t in followed if t.startswith("commune:")],
+            "push_count": subscriptions.count(session, device_key=key),
+            "inbox": notify.inbox(session, key),
+            "unread": notify.unread(session, key),
+        }
+
+
+async def show(request: Request) -> Response:
+    """The page: push switch, topics, inbox."""
+    key = device_key(request)
+    context = await db(request).run(_page_context, request, key)
+    return _render(request, context)
+
+
+def _render(request: Request, context: dict[str, Any], status: int = 200) -> Response:
+    settings = settings_of(request)
+    context.setdefault("errors", {})
+    context.update(
+        section="notifications",
+        communes=admin_units.communes(settings.province_code),
+        vapid_key=_public_key(request),
+        saved=request.query_params.get("saved", ""),
+    )
+    return render(request, "notifications/index.html", context, status=status, block="content")
+
+
+async def save_topics(request: Request) -> Response:
+    """Save what this device follows (a plain form: works before any script loads)."""
+    form = await request.form()
+    wanted = [t for t in FIXED_TOPICS if form.get(t) == "on"]
+    commune = str(form.get("commune", "")).strip()
+    key, lang = device_key(request), i18n.get_locale()
+    database = db(request)
+    try:
+        topics = subscriptions.valid_topics(wanted + ([f"commune:{commune}"] if commune else []))
+    except Invalid:
+        context = await database.run(_page_context, request, key)
+        context["errors"] = {"commune": _("Chọn một xã/phường trong danh sách.")}
+        context["followed"] = wanted
+        return _render(request, context, status=422)
+
+    def save() -> None:
+        with database.write() as session:
+            devices.ensure(session, key, lang=lang)
+            subscriptions.set_topics(session, device_key=key, topics=topics)
+
+    await database.run(save)
+    return redirect("/notifications?saved=topics#topics", request=request)
+
+
+async def turn_off(request: Request) -> Response:
+    """Stop everything for this device: no topics, no push subscriptions (the inbox stays)."""
+    key = device_key(request)
+    database = db(request)
+
+    def off() -> None:
+        with database.write() as session:
+            subscriptions.remove_all(session, device_key=key)
+
+    await database.run(off)
+    return redirect("/notifications?saved=off", request=request)
+
+
+async def mark_all_read(request: Request) -> Response:
+    """Mark every inbox message read."""
+    key = device_key(request)
+    database = db(request)
+
+    def mark() -> None:
+        with database.write() as session:
+            notify.mark_read(session, key)
+
+    await database.run(mark)
+    return redirect("/notifications?saved=read#inbox", request=request)
+
+
+async def open_message(request: Request) -> Response:
+    """Mark one inbox message read and go to the page it is about."""
+    key, message_id = device_key(request), int(request.path_params["message_id"])
+    database = db(request)
+
+    def mark() -> str | None:
+        with database.write() as session:
+            found = notify.mark_read(session, key, message_id=message_id)
+            return found.url if found else None
+
+    url = await database.run(mark)
+    if url is None:
+        raise NotFound(_("Không có thông báo này trong hộp thư của máy này."))
+    return redirect(url if url.startswith("/") else "/notifications", request=request)
+
+
+async def show_notice(request: Request) -> Response:
+    """A staff announcement, as the notification's link opens it."""
+    notice_id = int(request.path_params["notice_id"])
+    database = db(request)
+
+    def load() -> Any:
+        with database.read() as session:
+            notice = notices.get(session, notice_id)
+            if notice.dispatched_at is None:
+                raise NotFound(_("Không có thông báo này."))
+            session.expunge(notice)
+            return notice
+
+    notice = await database.run(load)
+    return render(request, "notices/show.html", {"notice": notice, "section": "notifications"})
+
+
+routes = [
+    Route("/notifications", show, methods=["GET"], name="notifications"),
+    Route("/notifications/topics", save_topics, methods=["POST"]),
+    Route("/notifications/off", turn_off, methods=["POST"]),
+    Route("/notifications/read", mark_all_read, methods=["POST"]),
+    Route("/notifications/open/{message_id:int}", open_message, methods=["GET"]),
+    Route("/notices/{notice_id:int}", show_notice, methods=["GET"]),
+]
