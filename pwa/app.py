@@ -24,7 +24,7 @@ from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
 from pwa.settings import Settings
-from routes import api, home, shell, staff
+from routes import api, home, pickups_api, shell, staff
 from routes._web import error_response, make_templates
 
 # This module is the composition root: the only core module that knows routes/.
@@ -85,7 +85,14 @@ class Static(StaticFiles):
 def all_routes(settings: Settings) -> list[BaseRoute]:
     """Every route of every area."""
     static = Static(directory=str(settings.root_dir / "static"))
-    return [*home.routes, *shell.routes, *staff.routes, *api.routes, Mount("/static", static, name="static")]
+    return [
+        *home.routes,
+        *shell.routes,
+        *staff.routes,
+        *api.routes,
+        *pickups_api.routes,
+        Mount("/static", static, name="static"),
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -350,3 +350,13 @@ def set_status(session: Session, pickup: Pickup, status: str, *, actor: str, det
     session.add(PickupEvent(pickup_id=pickup.id, status=kind or status, detail=detail[:255], actor=actor[:120]))
     session.flush()
     tell(session, pickup, kind or status)
+
+
+BOOK_LIMIT = ratelimit.Limit(count=60, window=600)  # bookings tried per client address in 10 minutes
+
+
+def throttle(session: Session, client: str) -> None:
+    """Count one booking attempt from this client; 429 once it has tried too many."""
+    key = f"pickup_book:{client}"
+    ratelimit.check(session, key, BOOK_LIMIT)
+    ratelimit.hit(session, key, BOOK_LIMIT)
