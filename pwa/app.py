@@ -24,7 +24,7 @@ from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
 from pwa.settings import Settings
-from routes import api, home, pickups_api, shell, staff
+from routes import api, home, pickups, pickups_api, pickups_staff, shell, staff
 from routes._web import error_response, make_templates
 
 # This module is the composition root: the only core module that knows routes/.
@@ -91,6 +91,8 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *staff.routes,
         *api.routes,
         *pickups_api.routes,
+        *pickups.routes,
+        *pickups_staff.routes,
         Mount("/static", static, name="static"),
     ]
 
