@@ -33,6 +33,9 @@ from routes import (
     home,
     notices_staff,
     notifications,
+    pickups,
+    pickups_api,
+    pickups_staff,
     push_api,
     shell,
     staff,
@@ -104,6 +107,9 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *api.routes,
         *dossiers.routes + dossiers_api.routes + dossiers_staff.routes,
         *notifications.routes + push_api.routes + notices_staff.routes,
+        *pickups_api.routes,
+        *pickups.routes,
+        *pickups_staff.routes,
         Mount("/static", static, name="static"),
     ]
 

@@ -44,6 +44,13 @@ class Settings:
     push_concurrency: int = 64
     push_timeout: float = 10.0
     push_lease_seconds: int = 60  # a claimed delivery returns to the queue after this if its worker died
+    office_code: str = "BK"  # the office whose pickup slots the app books
+    pickup_capacity: int = 20  # pickups per shift when staff have not set a number
+    pickup_closed_weekdays: tuple[int, ...] = (6,)  # Monday = 0; Sunday closed
+    pickup_cutoff_morning: str = "20:00"  # the day before a morning shift
+    pickup_cutoff_afternoon: str = "11:00"  # the day of an afternoon shift
+    pickup_days_ahead: int = 14
+    tariff_path: Path = field(default_factory=lambda: ROOT_DIR / "data" / "tariff.sample.json")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -89,6 +96,11 @@ class Settings:
             push_concurrency=int(env.get("PWA_PUSH_CONCURRENCY", "64")),
             push_timeout=float(env.get("PWA_PUSH_TIMEOUT", "10")),
             push_lease_seconds=int(env.get("PWA_PUSH_LEASE_SECONDS", "60")),
+            pickup_capacity=int(env.get("PWA_PICKUP_CAPACITY", "20")),
+            pickup_closed_weekdays=_weekdays(env.get("PWA_PICKUP_CLOSED_WEEKDAYS", "6")),
+            pickup_cutoff_morning=env.get("PWA_PICKUP_CUTOFF_MORNING", "20:00"),
+            pickup_cutoff_afternoon=env.get("PWA_PICKUP_CUTOFF_AFTERNOON", "11:00"),
+            tariff_path=Path(env.get("PWA_TARIFF_PATH", str(ROOT_DIR / "data" / "tariff.sample.json"))),
         )
         return settings.prepared()
 
@@ -98,6 +110,11 @@ class Settings:
         url = self.database_url or f"sqlite:///{self.instance_dir / 'pwa.sqlite3'}"
         key = self.secret_key or read_or_create_secret(self.instance_dir / "secret_key")
         return replace(self, database_url=url, secret_key=key)
+
+
+def _weekdays(value: str) -> tuple[int, ...]:
+    """`5,6` → (5, 6): weekdays with no pickups (Monday = 0)."""
+    return tuple(sorted({int(part) for part in value.split(",") if part.strip().isdigit() and int(part) < 7}))
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -14,6 +14,7 @@ from pwa.db import Database
 from pwa.dossiers import events as dossier_events
 from pwa.dossiers import records as dossier_records
 from pwa.models import Dossier, StaffUser
+from pwa.settings import Settings
 
 PASSWORD = "correct horse battery"
 
@@ -129,3 +130,51 @@ def delivery_statuses(db: Database) -> dict[str, int]:
     with db.read() as session:
         rows = session.exec(select(PushDelivery.status, func.count()).group_by(PushDelivery.status)).all()
         return {status: int(n) for status, n in rows}
+
+
+# --- Pickups ---
+
+
+def open_day(settings: Settings, after_days: int = 2) -> date:
+    """A day at least `after_days` ahead on which the office collects (not a closed weekday)."""
+    from pwa.pickups import slots
+
+    day = slots.today(settings) + timedelta(days=after_days)
+    while day.weekday() in settings.pickup_closed_weekdays:
+        day += timedelta(days=1)
+    return day
+
+
+def booking_body(settings: Settings, **changes: Any) -> dict[str, Any]:
+    """A valid API booking body for a commune of the office's province, changed as asked."""
+    body: dict[str, Any] = {
+        "name": "Hoàng Thị Mai",
+        "phone": "0912 345 678",
+        "ward_code": 2020,  # Xã Chợ Đồn, Thái Nguyên
+        "street": "Thôn Nà Pài",
+        "date": open_day(settings).isoformat(),
+        "shift": "morning",
+        "parcels": 2,
+        "weight_kg": 2.5,
+        "service": "express",
+    }
+    body.update(changes)
+    return body
+
+
+def set_capacity(db: Database, settings: Settings, day: date, shift: str, capacity: int) -> None:
+    """Give a shift a capacity, as staff would."""
+    from pwa.pickups import slots
+
+    with db.write() as session:
+        slots.set_capacity(session, settings, day=day, shift=shift, capacity=capacity, actor="test")
+
+
+def make_pickup(db: Database, settings: Settings, device_key: str | None = None, **changes: Any) -> str:
+    """Book through the core and return the booking code."""
+    from pwa.pickups import booking
+
+    made, _created = booking.submit(
+        db, settings, booking_body(settings, **changes), device_key=device_key, idempotency_key=None
+    )
+    return made.code

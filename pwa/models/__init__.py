@@ -6,6 +6,7 @@ from pwa.models.accounts import ApiKey, AuditEntry, RateCounter, StaffUser
 from pwa.models.base import UTCDateTime, utcnow
 from pwa.models.devices import Device, InboxMessage
 from pwa.models.dossiers import Dossier, DossierAccess, DossierEvent
+from pwa.models.pickups import ClosedDay, Counter, Pickup, PickupEvent, PickupFollow, PickupParcel, PickupSlot
 from pwa.models.push import DeviceTopic, Notice, PushDelivery, PushSubscription
 
 metadata = SQLModel.metadata
@@ -13,6 +14,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "ClosedDay",
+    "Counter",
     "Device",
     "Dossier",
     "DossierAccess",
@@ -22,6 +25,11 @@ __all__ = [
     "Notice",
     "PushDelivery",
     "PushSubscription",
+    "Pickup",
+    "PickupEvent",
+    "PickupFollow",
+    "PickupParcel",
+    "PickupSlot",
     "RateCounter",
     "StaffUser",
     "UTCDateTime",

@@ -1,0 +1,1 @@
+"""Parcel pickup booking: slots and capacity, validation, booking, tariff, status changes."""

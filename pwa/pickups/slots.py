@@ -1,0 +1,187 @@
+"""Pickup slots: which shifts are open, how much room they have, and taking room without overbooking.
+
+Room is taken with one conditional UPDATE (`booked + n <= capacity`) inside the
+booking's write transaction: the database, not the code, decides who gets the
+last place, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from pwa import audit
+from pwa.errors import Invalid
+from pwa.i18n import gettext as _
+from pwa.models import ClosedDay, PickupSlot, utcnow
+from pwa.settings import Settings
+
+SHIFTS = ("morning", "afternoon")
+HOURS = {"morning": (8, 11), "afternoon": (13, 17)}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A shift as people see it: when, and how many more pickups fit."""
+
+    day: date
+    shift: str
+    capacity: int
+    remaining: int
+
+    @property
+    def value(self) -> str:
+        """`2026-11-27/morning`: how a form names this slot."""
+        return f"{self.day.isoformat()}/{self.shift}"
+
+
+def today(settings: Settings, now: datetime | None = None) -> date:
+    """Today at the post office, whatever the server's zone."""
+    return (now or utcnow()).astimezone(settings.tz).date()
+
+
+def cutoff(settings: Settings, day: date, shift: str) -> datetime:
+    """The last moment to book, change or cancel a shift (aware)."""
+    hours, minutes = settings.pickup_cutoff_morning.split(":")
+    on = day - timedelta(days=1)
+    if shift == "afternoon":
+        hours, minutes = settings.pickup_cutoff_afternoon.split(":")
+        on = day
+    return datetime.combine(on, time(int(hours), int(minutes)), tzinfo=settings.tz)
+
+
+def closed_days(session: Session, settings: Settings, start: date, end: date) -> dict[date, str]:
+    """Holidays set by staff between two dates (inclusive), with their reasons."""
+    query = select(ClosedDay).where(
+        ClosedDay.office == settings.office_code, col(ClosedDay.day) >= start, col(ClosedDay.day) <= end
+    )
+    return {row.day: row.reason for row in session.exec(query)}
+
+
+def why_closed(session: Session, settings: Settings, day: date, shift: str, now: datetime | None = None) -> str | None:
+    """A translated reason this shift cannot be booked, or None if it is open."""
+    now = now or utcnow()
+    if shift not in SHIFTS:
+        return _("Chọn ca sáng hoặc ca chiều.")
+    if day < today(settings, now) or cutoff(settings, day, shift) <= now:
+        return _("Ca này đã qua hạn đặt. Hãy chọn ca khác.")
+    if day > today(settings, now) + timedelta(days=settings.pickup_days_ahead):
+        return _("Chỉ đặt được trong %(days)d ngày tới.") % {"days": settings.pickup_days_ahead}
+    if day.weekday() in settings.pickup_closed_weekdays:
+        return _("Bưu điện không lấy hàng vào ngày này trong tuần.")
+    if closed_days(session, settings, day, day):
+        return _("Bưu điện nghỉ ngày này (ngày lễ). Hãy chọn ngày khác.")
+    return None
+
+
+def _rows(session: Session, settings: Settings, start: date, end: date) -> dict[tuple[date, str], PickupSlot]:
+    query = select(PickupSlot).where(
+        PickupSlot.office == settings.office_code, col(PickupSlot.day) >= start, col(PickupSlot.day) <= end
+    )
+    return {(row.day, row.shift): row for row in session.exec(query)}
+
+
+def listing(
+    session: Session,
+    settings: Settings,
+    *,
+    start: date | None = None,
+    days: int | None = None,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """Every open shift from `start` for `days` days, full ones included (remaining 0)."""
+    now = now or utcnow()
+    first = max(start or today(settings, now), today(settings, now))
+    last = today(settings, now) + timedelta(days=settings.pickup_days_ahead)
+    if days is not None:
+        last = min(last, first + timedelta(days=days - 1))
+    rows, holidays = _rows(session, settings, first, last), closed_days(session, settings, first, last)
+    found = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        if day in holidays or day.weekday() in settings.pickup_closed_weekdays:
+            continue
+        for shift in SHIFTS:
+            if cutoff(settings, day, shift) <= now:
+                continue
+            row = rows.get((day, shift))
+            capacity = row.capacity if row else settings.pickup_capacity
+            found.append(Slot(day, shift, capacity, max(0, capacity - (row.booked if row else 0))))
+    return found
+
+
+def nearest_free(
+    session: Session,
+    settings: Settings,
+    *,
+    after: tuple[date, str] | None = None,
+    limit: int = 3,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """The first open shifts with room, nearest to `after` (a full shift the caller wanted)."""
+    start = after[0] if after else None
+    free = [s for s in listing(session, settings, start=start, now=now) if s.remaining > 0]
+    if after:
+        free = [s for s in free if (s.day, s.shift) != after]
+    return free[:limit]
+
+
+def ensure(session: Session, settings: Settings, day: date, shift: str) -> int:
+    """The id of the slot row, created (with the default capacity) if missing, race-free."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(PickupSlot).values(
+        office=settings.office_code, day=day, shift=shift, capacity=settings.pickup_capacity, booked=0
+    )
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["office", "day", "shift"]))
+    query = select(PickupSlot.id).where(
+        PickupSlot.office == settings.office_code, PickupSlot.day == day, PickupSlot.shift == shift
+    )
+    slot_id = session.exec(query).one()
+    assert slot_id is not None
+    return slot_id
+
+
+def take(session: Session, slot_id: int, n: int = 1) -> bool:
+    """Take `n` places in one statement; False (nothing changed) when they do not fit."""
+    stmt = (
+        update(PickupSlot)
+        .where(col(PickupSlot.id) == slot_id, col(PickupSlot.booked) + n <= col(PickupSlot.capacity))
+        .values(booked=col(PickupSlot.booked) + n)
+    )
+    return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+
+
+def give_back(session: Session, slot_id: int, n: int = 1) -> None:
+    """Free `n` places (a cancellation or a move), never below zero."""
+    stmt = (
+        update(PickupSlot)
+        .where(col(PickupSlot.id) == slot_id, col(PickupSlot.booked) >= n)
+        .values(booked=col(PickupSlot.booked) - n)
+    )
+    session.execute(stmt)
+
+
+def set_capacity(session: Session, settings: Settings, *, day: date, shift: str, capacity: int, actor: str) -> None:
+    """Staff set how many pickups a shift takes (already booked ones stay booked)."""
+    if shift not in SHIFTS:
+        raise Invalid(fields={"shift": _("Chọn ca sáng hoặc ca chiều.")})
+    if not 0 <= capacity <= 1000:
+        raise Invalid(fields={"capacity": _("Nhập số lượt từ 0 đến 1000.")})
+    slot_id = ensure(session, settings, day, shift)
+    session.execute(update(PickupSlot).where(col(PickupSlot.id) == slot_id).values(capacity=capacity))
+    audit.record(session, actor=actor, action="pickup.capacity", subject=f"slot:{day}/{shift}", detail=str(capacity))
+
+
+def set_closed(session: Session, settings: Settings, *, day: date, closed: bool, reason: str, actor: str) -> None:
+    """Staff close a day (a holiday) or open it again."""
+    row = session.exec(select(ClosedDay).where(ClosedDay.office == settings.office_code, ClosedDay.day == day)).first()
+    if closed and row is None:
+        session.add(ClosedDay(office=settings.office_code, day=day, reason=reason.strip()[:120]))
+    elif not closed and row is not None:
+        session.delete(row)
+    audit.record(session, actor=actor, action="pickup.closed_day", subject=f"day:{day}", detail=f"{closed} {reason}")

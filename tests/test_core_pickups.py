@@ -1,0 +1,197 @@
+"""Pickup rules without HTTP: capacity, codes, S10 numbers, cut-offs, tariff, staff actions."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from pwa import audit, devices, notify, s10
+from pwa.db import Database
+from pwa.errors import Conflict, Invalid
+from pwa.models import utcnow
+from pwa.pickups import booking, codes, slots, staff, tariff
+from pwa.pickups.address import suggest
+from pwa.settings import Settings
+from tests.factories import booking_body, make_pickup, open_day, set_capacity
+
+
+def test_booking_codes_are_60_bit_crockford_and_forgive_typing() -> None:
+    code = codes.new_code()
+    assert len(code) == 12 and codes.is_code(code)
+    assert not set(code) & set("ILOU")
+    assert codes.normalise(codes.grouped(code).lower()) == code
+    assert codes.normalise("o1l2-i3") == "011213"
+    assert len({codes.new_code() for _ in range(1000)}) == 1000
+
+
+def test_booking_gives_one_valid_s10_number_per_parcel(db: Database, settings: Settings) -> None:
+    made, created = booking.submit(
+        db, settings, booking_body(settings, parcels=3), device_key=None, idempotency_key=None
+    )
+    assert created and made.status == "booked"
+    assert len(made.tracking_numbers) == 3 and len(set(made.tracking_numbers)) == 3
+    assert all(s10.is_valid(n) and n.startswith("E") and n.endswith("VN") for n in made.tracking_numbers)
+    economy, _ = booking.submit(
+        db, settings, booking_body(settings, service="economy"), device_key=None, idempotency_key=None
+    )
+    assert all(n.startswith("C") for n in economy.tracking_numbers)
+
+
+def test_full_slot_refuses_booking_and_offers_nearest_free(db: Database, settings: Settings) -> None:
+    day = open_day(settings)
+    set_capacity(db, settings, day, "morning", 1)
+    make_pickup(db, settings, date=day.isoformat())
+    with pytest.raises(booking.SlotFull) as refused:
+        make_pickup(db, settings, date=day.isoformat())
+    assert refused.value.slots and (refused.value.slots[0].day, refused.value.slots[0].shift) == (day, "afternoon")
+
+
+def test_concurrent_bookings_never_overbook(db: Database, settings: Settings) -> None:
+    day = open_day(settings)
+    set_capacity(db, settings, day, "afternoon", 4)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        try:
+            make_pickup(db, settings, date=day.isoformat(), shift="afternoon")
+            result = "booked"
+        except booking.SlotFull:
+            result = "full"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["booked"] * 4 + ["full"] * 8
+    with db.read() as session:
+        (slot,) = [s for s in slots.listing(session, settings, start=day, days=1) if s.shift == "afternoon"]
+    assert slot.remaining == 0
+
+
+def test_cancelling_gives_the_place_back(db: Database, settings: Settings) -> None:
+    day = open_day(settings)
+    set_capacity(db, settings, day, "morning", 1)
+    code = make_pickup(db, settings, date=day.isoformat())
+    with db.write() as session:
+        pickup = booking.get(session, code)
+        assert pickup is not None
+        booking.cancel(session, settings, pickup, actor="customer")
+    make_pickup(db, settings, date=day.isoformat())  # the place is free again
+
+
+def test_cut_off_follows_the_post_office_clock(settings: Settings) -> None:
+    day = open_day(settings)
+    morning = slots.cutoff(settings, day, "morning")
+    assert morning.astimezone(settings.tz).hour == 20 and morning.date() == day - timedelta(days=1)
+    assert slots.cutoff(settings, day, "afternoon").astimezone(settings.tz).hour == 11
+
+
+def test_no_change_after_the_cut_off(db: Database, settings: Settings) -> None:
+    code = make_pickup(db, settings)
+    with db.write() as session:
+        pickup = booking.get(session, code)
+        assert pickup is not None
+        late = slots.cutoff(settings, pickup.day, pickup.shift) + timedelta(minutes=1)
+        with pytest.raises(Conflict):
+            booking.cancel(session, settings, pickup, actor="customer", now=late)
+
+
+def test_closed_weekday_and_holiday_and_past_slots_are_refused(db: Database, settings: Settings) -> None:
+    sunday = open_day(settings)
+    while sunday.weekday() != 6:
+        sunday += timedelta(days=1)
+    with pytest.raises(Invalid) as closed:
+        make_pickup(db, settings, date=sunday.isoformat())
+    assert "date" in closed.value.fields
+    holiday = open_day(settings, 3)
+    with db.write() as session:
+        slots.set_closed(session, settings, day=holiday, closed=True, reason="Lễ", actor="test")
+    with pytest.raises(Invalid):
+        make_pickup(db, settings, date=holiday.isoformat())
+    with pytest.raises(Invalid):
+        make_pickup(db, settings, date=(slots.today(settings) - timedelta(days=1)).isoformat())
+
+
+def test_same_idempotency_key_gives_the_same_booking(db: Database, settings: Settings) -> None:
+    body = booking_body(settings)
+    first, created = booking.submit(db, settings, body, device_key=None, idempotency_key="k-1")
+    again, created_again = booking.submit(
+        db, settings, {**body, "phone": "+84912345678"}, device_key=None, idempotency_key="k-1"
+    )
+    assert created and not created_again and again.code == first.code
+    with pytest.raises(Invalid):
+        booking.submit(db, settings, {**body, "parcels": 3}, device_key=None, idempotency_key="k-1")
+
+
+def test_every_bad_field_gets_its_own_message(db: Database, settings: Settings) -> None:
+    body = {
+        **{"name": "", "phone": "12", "ward_code": 1, "street": "x" * 201, "date": "mai", "shift": "night"},
+        **{"parcels": 0, "weight_kg": 31, "service": "teleport", "longest_cm": 151, "cod_vnd": -5, "note": "a\x00b"},
+    }
+    with pytest.raises(Invalid) as refused:
+        booking.submit(db, settings, body, device_key=None, idempotency_key=None)
+    assert set(refused.value.fields) == {
+        "name", "phone", "ward_code", "street", "date", "shift", "parcels", "weight_kg", "service", "longest_cm",
+        "cod_vnd", "note",
+    }  # fmt: skip
+    assert "30 kg" in refused.value.fields["weight_kg"]
+
+
+def test_quote_grows_with_weight_service_and_distance(settings: Settings) -> None:
+    data = tariff.load(settings.tariff_path)
+
+    def price(**kw: int | str) -> int:
+        args: dict[str, int | str] = {"service": "economy", "weight_g": 500, "parcels": 1, "destination_province": 19}
+        return tariff.quote(data, **{**args, **kw}).total_vnd  # type: ignore[arg-type]
+
+    assert price() < price(weight_g=2500) < price(weight_g=2500, service="express")
+    assert price() < price(destination_province=1) < price(destination_province=79)
+    assert price(parcels=2) == 2 * price()
+    assert data["sample"] is True
+
+
+def test_staff_actions_are_audited_and_reach_the_device(db: Database, settings: Settings) -> None:
+    code = make_pickup(db, settings, device_key="d" * 64)
+    with db.write() as session:
+        devices.ensure(session, "d" * 64, lang="en")  # the phone switched to English since
+    with db.write() as session:
+        staff.change(session, settings, code=code, action="assign", data={"courier": "Anh Tú"}, actor="staff:lan")
+        staff.change(
+            session, settings, code=code, action="failed", data={"reason": "Không có ai ở nhà"}, actor="staff:lan"
+        )
+    with db.read() as session:
+        entries = audit.recent(session, subject=f"pickup:{code}")
+        inbox = notify.inbox(session, "d" * 64)
+        view = booking.view(session, booking.get(session, code), settings)  # type: ignore[arg-type]
+    assert [e.action for e in entries] == ["pickup.failed", "pickup.assigned"]
+    assert inbox[0].title == "Collection failed" and "Không có ai ở nhà" in inbox[0].body
+    assert [e.status for e in view.timeline] == ["booked", "assigned", "failed"]
+
+
+def test_collected_count_cannot_exceed_the_parcels(db: Database, settings: Settings) -> None:
+    code = make_pickup(db, settings, parcels=2)
+    with db.write() as session, pytest.raises(Invalid) as refused:
+        staff.change(session, settings, code=code, action="collected", data={"collected_parcels": "3"}, actor="x")
+    assert "collected_parcels" in refused.value.fields
+
+
+def test_old_district_address_is_read_as_todays_commune() -> None:
+    found = suggest("Thôn Nà Pài, xã Bằng Lãng, huyện Chợ Đồn, tỉnh Bắc Kạn", 19)
+    assert found is not None and found.ward_code == 2020 and found.street == "Thôn Nà Pài"
+    assert "Bằng Lãng" in found.old_address
+    assert suggest("không phải địa chỉ", 19) is None
+
+
+def test_listing_hides_shifts_past_their_cut_off(db: Database, settings: Settings) -> None:
+    day = open_day(settings)
+    noon_before = datetime.combine(day, datetime.min.time(), tzinfo=settings.tz) + timedelta(hours=12)
+    with db.read() as session:
+        shifts = [s.shift for s in slots.listing(session, settings, start=day, days=1, now=noon_before)]
+    assert shifts == []  # morning closed the evening before, afternoon at 11:00
+    assert utcnow() < slots.cutoff(settings, day, "morning")

@@ -1,0 +1,79 @@
+"""Pickup pages through HTTP: forms without JavaScript, find by code and phone, the staff day page."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.testclient import TestClient
+
+from pwa.db import Database
+from pwa.settings import Settings
+from tests.factories import login_staff, make_pickup, make_staff, open_day, token_in
+
+
+def test_form_keeps_what_was_typed_and_marks_each_field(client: TestClient) -> None:
+    token = token_in(client.get("/pickups/new").text)
+    data = {"csrf_token": token, "name": "<b>Mai</b> 😀", "phone": "12", "weight_kg": "-1", "note": "x" * 256}
+    response = client.post("/pickups/new", data=data)
+    assert response.status_code == 422
+    assert "&lt;b&gt;Mai&lt;/b&gt; 😀" in response.text and 'value="12"' in response.text
+    for field in ("phone", "weight_kg", "note", "ward_code", "street"):
+        assert f'id="{field}-error"' in response.text and f'href="#{field}"' in response.text
+
+
+def test_same_form_posted_twice_makes_one_booking(client: TestClient, settings: Settings) -> None:
+    page = client.get("/pickups/new").text
+
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert key
+    data = {"csrf_token": token_in(page), "idempotency_key": key.group(1), "name": "Mai", "phone": "0912345678",
+            "ward_code": "2020", "street": "Nà Pài", "date": open_day(settings).isoformat(), "shift": "morning",
+            "parcels": "1", "weight_kg": "1", "service": "economy"}  # fmt: skip
+    first = client.post("/pickups/new", data=data, follow_redirects=False)
+    second = client.post("/pickups/new", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+
+
+def test_old_address_is_converted_for_the_user_to_confirm(client: TestClient) -> None:
+    token = token_in(client.get("/pickups/new").text)
+    data = {
+        "csrf_token": token,
+        "action": "convert",
+        "old_address": "thôn Nà Pài, xã Bằng Lãng, huyện Chợ Đồn, Bắc Kạn",
+    }
+    response = client.post("/pickups/new", data=data)
+    assert response.status_code == 200
+    assert "nay thuộc Xã Chợ Đồn, Thái Nguyên" in response.text
+    assert '<option value="2020" selected>' in response.text
+
+
+def test_found_booking_is_listed_on_this_phone(client: TestClient, db: Database, settings: Settings) -> None:
+    code = make_pickup(db, settings)
+    token = token_in(client.get("/pickups").text)
+    wrong = client.post("/pickups/find", data={"csrf_token": token, "code": code, "phone": "0987654321"})
+    assert wrong.status_code == 404 and "Không tìm thấy đơn" in wrong.text
+    found = client.post("/pickups/find", data={"csrf_token": token, "code": code.lower(), "phone": "0912345678"})
+    assert found.status_code == 200 and "Mã đơn lấy hàng" in found.text
+    assert code[:4] in client.get("/pickups").text
+
+
+def test_staff_mark_failed_and_customer_gets_one_tap_reschedule(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    make_staff(db)
+    login_staff(client)
+    code = make_pickup(db, settings)
+    token = token_in(client.get("/pickups").text)
+    client.post("/pickups/find", data={"csrf_token": token, "code": code, "phone": "0912345678"})
+    day = client.get(f"/staff/pickups?date={open_day(settings).isoformat()}")
+    assert code[:4] in day.text
+    token = token_in(day.text)
+    response = client.post(
+        f"/staff/pickups/{code}", data={"csrf_token": token, "action": "failed", "reason": "Vắng nhà"}
+    )
+    assert response.status_code in (200, 303)
+    shown = client.get(f"/pickups/{code}").text
+    assert "Lấy hàng không thành công" in shown and f"/pickups/new?again={code}" in shown
+    again = client.get(f"/pickups/new?again={code}").text
+    assert 'value="Thôn Nà Pài"' in again and 'value="0912 345 678"' in again  # prefilled, one tap to book
