@@ -5,6 +5,7 @@
 
 const VERSION = "__PWA_VERSION__";
 const PRECACHE = "__PWA_PRECACHE__";
+importScripts(PRECACHE.queue); // PwaQueue: posts kept on the phone until there is signal
 const SHELL_CACHE = `shell-${VERSION}`;
 const PAGE_CACHE = "pages-v1"; // visited pages survive updates; bounded and expiring
 const PAGE_LIMIT = 60;
@@ -42,10 +43,34 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "SKIP_WAITING") {
+  const data = event.data || {};
+  if (data.type === "SKIP_WAITING") {
     event.waitUntil(self.skipWaiting());
+  } else if (data.type === "CACHE_PAGES" && Array.isArray(data.urls)) {
+    event.waitUntil(cachePages(data.urls)); // pages of this phone's own list, for reading offline
+  } else if (data.type === "FLUSH_QUEUE") {
+    event.waitUntil(self.PwaQueue.flush());
   }
 });
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === self.PwaQueue.SYNC_TAG) event.waitUntil(self.PwaQueue.flush());
+});
+
+async function cachePages(urls) {
+  const cache = await caches.open(PAGE_CACHE);
+  for (const url of urls.slice(0, 20)) {
+    const path = new URL(url, self.location.origin);
+    if (path.origin !== self.location.origin || NO_CACHE_PREFIXES.some((p) => path.pathname.startsWith(p))) continue;
+    try {
+      const response = await fetch(path.href, { credentials: "same-origin" });
+      if (response.ok) await cache.put(path.href, await stamped(response));
+    } catch (error) {
+      return; // offline: keep what is there
+    }
+  }
+  await trim(cache);
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;

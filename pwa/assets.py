@@ -13,12 +13,15 @@ from pwa.settings import Settings
 SHELL_FILES = (
     "css/app.css",
     "js/app.js",
+    "js/queue.js",
+    "js/offline-forms.js",
     "vendor/htmx.min.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
 )
 SHELL_PAGES = ("/offline",)
-START_PAGES = ("/",)
+# Key views cached at install so they open offline even before a second visit.
+START_PAGES = ("/", "/pickups/new")
 
 
 class Assets:
@@ -58,11 +61,12 @@ class Assets:
             digest.update(file.read_bytes() if file.is_file() else b"missing")
         return digest.hexdigest()[:16]
 
-    def precache(self) -> dict[str, list[str]]:
+    def precache(self) -> dict[str, list[str] | str]:
         """The URLs the worker caches when it installs."""
         return {
             "shell": [self.url(p) for p in SHELL_FILES] + list(SHELL_PAGES),
             "pages": list(START_PAGES),
+            "queue": self.url("js/queue.js"),
         }
 
     def service_worker(self) -> str:

@@ -76,6 +76,12 @@ def device_key(request: Request) -> str:
     return devices.key_of(request.state.device_token)
 
 
+def known_device_key(request: Request) -> str | None:
+    """This browser's device key if it already has the cookie (API callers without one get None)."""
+    token = request.cookies.get(devices.COOKIE)
+    return devices.key_of(token) if token and devices.valid_token(token) else None
+
+
 def client_address(request: Request) -> str:
     """The client's address (uvicorn's --proxy-headers makes it the real one behind a proxy)."""
     return request.client.host if request.client else "unknown"

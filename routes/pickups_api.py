@@ -12,7 +12,7 @@ from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.pickups import booking, slots, staff, validate
 from pwa.pickups.booking import Booking, SlotFull
-from routes._web import client_address, db, settings_of
+from routes._web import client_address, db, known_device_key, settings_of
 from routes.api import json_body, requires_key
 
 
@@ -103,7 +103,7 @@ async def create(request: Request) -> Response:
     await database.run(throttle)
     try:
         made, created = await database.run(
-            booking.submit, database, settings, data, device_key=None, idempotency_key=key
+            booking.submit, database, settings, data, device_key=known_device_key(request), idempotency_key=key
         )
     except SlotFull as exc:
         return full_response(exc)
