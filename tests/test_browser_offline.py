@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
+from pwa.db import Database
+from pwa.settings import Settings
 from tests.browser import assert_accessible, wait_for_worker
+from tests.factories import DOSSIER_CODE, make_dossier, make_pickup
 from tests.live import LiveServer, free_port
 
 pytestmark = pytest.mark.browser
@@ -85,5 +88,51 @@ def test_offline_page_lists_the_pages_saved_on_this_phone(phone: BrowserContext,
     expect(saved).to_contain_text("Đặt lấy hàng tận nhà")
     expect(saved).not_to_contain_text("Đăng nhập")
     expect(page.locator("#offline-banner")).to_contain_text("Điện thoại đang ngoại tuyến")
+    assert_accessible(page)
+    phone.set_offline(False)
+
+
+def test_key_views_open_offline_with_their_content_and_an_offline_notice(
+    phone: BrowserContext, page: Page, settings: Settings, db: Database
+) -> None:
+    code = make_pickup(db, settings, name="Hoàng Thị Mai")
+    make_dossier(db)
+    page.goto("/")
+    wait_for_worker(page)
+    # This phone books (the booking is its own), looks up a dossier, opens its inbox.
+    page.goto("/pickups/find")
+    page.goto("/pickups")
+    page.get_by_label("Mã đơn").fill(code)
+    page.get_by_label("Số điện thoại đã dùng khi đặt").fill("0912 345 678")
+    page.get_by_role("button", name="Tìm đơn").click()
+    expect(page.locator(".pickup-code")).to_be_visible()
+    page.goto("/dossiers")
+    page.get_by_label("Mã hồ sơ").fill(DOSSIER_CODE)
+    page.get_by_label("4 số cuối điện thoại").fill("5678")
+    page.get_by_role("button", name="Xem hồ sơ").click()
+    expect(page).to_have_url(f"/dossiers/{DOSSIER_CODE}")
+    page.goto("/notifications")
+    page.goto("/pickups")  # My pickups saves each booking's confirmation for offline reading
+    page.goto("/dossiers")
+    page.wait_for_timeout(1000)
+    phone.set_offline(True)
+    views = {
+        "/": "Bưu điện ngay trên điện thoại của bạn",
+        "/pickups/new": "Đặt bưu tá đến lấy hàng",
+        "/pickups": "Đơn lấy hàng của tôi",
+        "/dossiers": "Hồ sơ của tôi",
+        f"/dossiers/{DOSSIER_CODE}": DOSSIER_CODE,
+        "/notifications": "Thông báo",
+    }
+    for path, text in views.items():
+        page.goto(path)
+        expect(page.locator("main")).to_contain_text(text)
+        expect(page.locator("#offline-banner")).to_contain_text("Điện thoại đang ngoại tuyến")
+        expect(page.locator("#offline-banner")).to_contain_text("Cập nhật lúc")
+    page.goto("/pickups")
+    page.locator(".pickup-list a").first.click()
+    expect(page.locator(".pickup-code")).to_be_visible()
+    expect(page.locator(".tracking li")).to_have_count(2)
+    expect(page.locator(".qr svg")).to_be_visible()
     assert_accessible(page)
     phone.set_offline(False)

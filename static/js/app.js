@@ -21,7 +21,7 @@
     const day = (d) => new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(d); // YYYY-MM-DD
     const days = Math.round((Date.parse(day(new Date())) - Date.parse(day(when))) / 86400000);
     const dayText = days <= 6
-      ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(-days, "day")
+      ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(-days, "day").toLocaleLowerCase(lang)
       : new Intl.DateTimeFormat(lang, { day: "2-digit", month: "2-digit", year: "numeric", timeZone: zone }).format(when);
     return `${offlineBanner.dataset.updated} ${time}, ${dayText}`;
   }
@@ -33,7 +33,8 @@
     offlineBanner.hidden = navigator.onLine && !stale;
     const parts = [];
     if (!navigator.onLine) parts.push(offlineBanner.dataset.offline);
-    if (stale) parts.push(offlineBanner.dataset.saved, updatedText(when) + ".");
+    if (stale) parts.push(offlineBanner.dataset.saved);
+    if (when && (stale || !navigator.onLine)) parts.push(updatedText(when) + ".");
     document.getElementById("offline-text").textContent = parts.join(" ");
   }
   window.addEventListener("online", showConnectivity);

@@ -45,7 +45,12 @@
     for (const name of (form.dataset.queueLabel || "").split(/\s+/)) {
       const field = form.elements[name];
       if (!field || !body[name]) continue;
-      labels.push(field.tagName === "SELECT" ? field.options[field.selectedIndex].text.split(" — ")[0] : String(body[name]));
+      if (field instanceof RadioNodeList) {
+        const checked = [...field].find((radio) => radio.checked);
+        labels.push(checked && checked.labels.length ? checked.labels[0].textContent.trim() : String(body[name]));
+      } else {
+        labels.push(field.tagName === "SELECT" ? field.options[field.selectedIndex].text.split(" — ")[0] : String(body[name]));
+      }
     }
     return labels.join(" · ");
   }
