@@ -86,11 +86,18 @@ self.addEventListener("fetch", (event) => {
 
 async function cacheFirst(request) {
   const cache = await caches.open(SHELL_CACHE);
-  const hit = (await cache.match(request)) || (await caches.match(request, { ignoreSearch: true }));
+  const hit = await caches.match(request);
   if (hit) return hit;
-  const response = await fetch(request);
-  if (response.ok) await cache.put(request, response.clone());
-  return response;
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    // Offline, and a saved page names an older version of this file: the older copy beats nothing.
+    const older = await caches.match(request, { ignoreSearch: true });
+    if (older) return older;
+    throw error;
+  }
 }
 
 async function networkFirst(event) {

@@ -46,9 +46,9 @@ class Assets:
         return f"/static/{path}?v={self.fingerprint(path)}"
 
     def _content_files(self) -> list[Path]:
+        # Every static file counts, not only the precached ones: a page may name any of them.
         files = [self.root / "service_worker.js"]
-        files += [self.static_dir / p for p in SHELL_FILES]
-        for folder in ("templates", "locales"):
+        for folder in ("static", "templates", "locales"):
             files += sorted(p for p in (self.root / folder).rglob("*") if p.is_file())
         return files
 

@@ -22,6 +22,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate, then serve with uvicorn (several worker processes if asked)."""
     import uvicorn
 
+    from pwa.logs import uvicorn_log_config
+
     database = _database()
     migrate(database)
     database.dispose()
@@ -33,6 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level="info",
+        log_config=uvicorn_log_config(),
     )
     return 0
 

@@ -119,7 +119,8 @@ def weekday_date(value: date, lang: str | None = None) -> str:
     """A date with its weekday, for slot pickers: `Thứ Năm, 26/11/2026`."""
     lang = lang or get_locale()
     pattern = "EEEE, dd/MM/yyyy" if lang == "vi" else "EEEE d MMM yyyy"
-    return format_date(value, pattern, locale=lang).capitalize()
+    text = format_date(value, pattern, locale=lang)
+    return text[:1].upper() + text[1:]  # "Thứ năm, …"; never lower-case the month
 
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own language

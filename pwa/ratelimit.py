@@ -54,7 +54,10 @@ def hit(session: Session, key: str, limit: Limit, *, now: float | None = None) -
     stmt = values.on_conflict_do_update(
         index_elements=["key", "window_start"], set_={"count": col(RateCounter.count) + 1}
     ).returning(col(RateCounter.count))
-    return int(session.execute(stmt).scalar_one())
+    count = int(session.execute(stmt).scalar_one())
+    if count == 1:  # a new row: clear the expired ones, so the table stays as small as the live windows
+        purge_expired(session, now=now)
+    return count
 
 
 def purge_expired(session: Session, *, now: float | None = None) -> int:

@@ -100,3 +100,24 @@ def test_offline_booking_for_a_shift_that_filled_meanwhile_offers_other_shifts(
     expect(item.get_by_role("link", name="Chọn ca khác")).to_be_visible()
     assert_accessible(page)
     assert bookings_named(db, "Hà Thị Lan") == 0
+
+
+def test_a_saved_form_whose_key_was_already_used_still_books_offline(
+    phone: BrowserContext, page: Page, settings: Settings, db: Database
+) -> None:
+    day = open_day(settings).isoformat()
+    page.goto("/pickups/new")
+    wait_for_worker(page)
+    page.reload()  # the form as the worker saved it, with its idempotency key
+    fill_booking(page, "Đàm Văn Quý", day)
+    page.get_by_role("button", name="Đặt lịch lấy hàng").click()  # booked online with that key
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mã đơn lấy hàng")
+    phone.set_offline(True)
+    page.goto("/pickups/new")  # the saved copy still carries the used key
+    fill_booking(page, "Đàm Thị Xuân", day)
+    page.get_by_role("button", name="Đặt lịch lấy hàng").click()
+    expect(page.get_by_role("heading", name="Đơn đã lưu trên điện thoại")).to_be_visible()
+    phone.set_offline(False)
+    expect(page.get_by_role("heading", name="Đã gửi đơn khi có sóng")).to_be_visible(timeout=15_000)
+    assert bookings_named(db, "Đàm Văn Quý") == 1
+    assert bookings_named(db, "Đàm Thị Xuân") == 1

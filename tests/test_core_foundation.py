@@ -119,7 +119,8 @@ def test_rate_counters_are_per_window_and_expire(db: Database) -> None:
         assert ratelimit.hit(session, "k", limit, now=1030) == 1  # next window starts at 1020
         with pytest.raises(RateLimited):
             ratelimit.check(session, "k", ratelimit.Limit(count=1, window=60), now=1031)
-        assert ratelimit.purge_expired(session, now=2000) == 2
+        # The 1030 hit opened a new window and cleared the expired 960 one; 2000 clears the last.
+        assert ratelimit.purge_expired(session, now=2000) == 1
 
 
 def test_api_keys_are_stored_only_as_hashes(db: Database) -> None:
@@ -173,3 +174,17 @@ def test_communes_come_from_the_package_for_thai_nguyen() -> None:
     assert len(communes) == 92
     assert admin_units.search(19, "cho don")[0].name == "Xã Chợ Đồn"
     assert admin_units.commune(999_999) is None
+
+
+def test_weekday_dates_start_with_a_capital_and_keep_the_months() -> None:
+    assert i18n.weekday_date(date(2026, 11, 26), "vi") == "Thứ Năm, 26/11/2026"
+    assert i18n.weekday_date(date(2026, 11, 26), "en") == "Thursday 26 Nov 2026"
+
+
+def test_expired_rate_counters_are_cleared_as_new_ones_start(db: Database) -> None:
+    limit = ratelimit.Limit(count=5, window=60)
+    with db.write() as session:
+        for i in range(10):
+            ratelimit.hit(session, f"client-{i}", limit, now=1000)
+        ratelimit.hit(session, "someone-later", limit, now=5000)
+        assert ratelimit.total(session) == 1

@@ -73,3 +73,21 @@ def test_device_upsert_refreshes_language(db: Database) -> None:
 def test_topics_are_checked() -> None:
     assert notify.valid_topic("commune:2020") and notify.valid_topic("news")
     assert not notify.valid_topic("commune:abc") and not notify.valid_topic("everything")
+
+
+def test_access_logs_mask_phone_numbers_and_dossier_secrets() -> None:
+    import logging
+
+    from pwa.logs import RedactSecrets
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', (
+            "127.0.0.1:5000", "GET", "/api/v1/pickups/ABCD?phone=0912345678&x=1", "1.1", 200,
+        ), None,
+    )  # fmt: skip
+    RedactSecrets().filter(record)
+    line = record.getMessage()
+    assert "0912345678" not in line and "phone=***&x=1" in line
+    record.args = ("c", "GET", "/api/v1/dossiers/H19?secret=5678", "1.1", 404)
+    RedactSecrets().filter(record)
+    assert "5678" not in record.getMessage()

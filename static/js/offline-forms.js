@@ -57,7 +57,9 @@
 
   async function queue(form) {
     const body = formJson(form);
-    const entry = { id: crypto.randomUUID(), url: form.dataset.offlineQueue, body, page: form.dataset.queuePage || "", label: describe(body, form) };
+    // The form's own key: if its first post did reach the server, the replay gets that booking.
+    const key = form.elements.idempotency_key ? form.elements.idempotency_key.value : "";
+    const entry = { id: key || crypto.randomUUID(), url: form.dataset.offlineQueue, body, page: form.dataset.queuePage || "", label: describe(body, form) };
     await Queue.add(entry);
     const template = document.getElementById(form.dataset.queuedTemplate || "");
     if (template) {
@@ -111,6 +113,10 @@
 
   function settle(message) {
     for (const node of document.querySelectorAll(`[data-queue-id="${message.id}"]`)) {
+      if (message.type === "queue-rekeyed") {
+        node.dataset.queueId = message.newId;
+        continue;
+      }
       const done = document.getElementById(node.dataset.doneTemplate || "queued-done");
       if (message.type === "queue-sent" && done) {
         const result = message.result || {};

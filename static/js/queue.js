@@ -56,6 +56,15 @@
         return; // still no signal: try again later
       }
       const data = await response.json().catch(() => ({}));
+      if (response.status === 422 && keyWasTaken(data)) {
+        // The key came from a saved form already used for another booking: this is a new one.
+        // Derived, not random: the worker and a page flushing at once must pick the same new key.
+        const fresh = { ...entry, id: `${entry.id}.n` };
+        await remove(entry.id);
+        await put(fresh);
+        await tell({ type: "queue-rekeyed", id: entry.id, newId: fresh.id });
+        return flush();
+      }
       if (response.ok) {
         await remove(entry.id);
         await tell({ type: "queue-sent", id: entry.id, result: data, page: entry.page });
@@ -68,6 +77,11 @@
         return; // the server is busy or down: keep it for later
       }
     }
+  }
+
+  function keyWasTaken(data) {
+    const fields = (data && data.error && data.error.fields) || {};
+    return Object.keys(fields).length === 1 && "idempotency_key" in fields;
   }
 
   async function add(entry) {

@@ -1,0 +1,41 @@
+"""Logging: access logs must not keep the second secrets people type into URLs.
+
+The API's contract puts a dossier's secret and a booking's phone number in the
+query string (`?secret=`, `?phone=`); uvicorn logs the path with it. They are
+masked before any handler writes the line.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from typing import Any
+
+from uvicorn.config import LOGGING_CONFIG
+
+_SECRET_PARAMS = re.compile(r"([?&](?:phone|secret)=)[^&\s\"]*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`/api/v1/dossiers/X?secret=1234` → `/api/v1/dossiers/X?secret=***`."""
+    return _SECRET_PARAMS.sub(r"\1***", text)
+
+
+class RedactSecrets(logging.Filter):
+    """Masks secret query parameters in a log record's message and arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging setup, with the access log passed through RedactSecrets."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact"] = {"()": "pwa.logs.RedactSecrets"}
+    config["handlers"]["access"]["filters"] = ["redact"]
+    return config
