@@ -83,8 +83,10 @@
       return;
     }
     if (Notification.permission === "denied") { show("push-denied", true); return; }
-    const registration = await navigator.serviceWorker.ready;
-    const subscription = await registration.pushManager.getSubscription();
+    // Not `ready`: on a first visit over slow data the worker may take seconds to install,
+    // and the button must not wait for it (enable() waits when it is tapped).
+    const registration = await navigator.serviceWorker.getRegistration();
+    const subscription = registration ? await registration.pushManager.getSubscription() : null;
     if (subscription && box.dataset.subscribed === "yes") return;
     show("push-enable-box", true);
   }
