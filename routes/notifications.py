@@ -13,6 +13,7 @@ from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.push import notices, subscriptions
 from routes._web import db, device_key, redirect, render, settings_of
+from routes.api import path_id
 from routes.push_api import _public_key
 
 FIXED_TOPICS = ("pickups", "dossiers", "news")
@@ -102,7 +103,7 @@ async def mark_all_read(request: Request) -> Response:
 
 async def open_message(request: Request) -> Response:
     """Mark one inbox message read and go to the page it is about."""
-    key, message_id = device_key(request), int(request.path_params["message_id"])
+    key, message_id = device_key(request), path_id(request, "message_id")
     database = db(request)
 
     def mark() -> str | None:
@@ -118,7 +119,7 @@ async def open_message(request: Request) -> Response:
 
 async def show_notice(request: Request) -> Response:
     """A staff announcement, as the notification's link opens it."""
-    notice_id = int(request.path_params["notice_id"])
+    notice_id = path_id(request, "notice_id")
     database = db(request)
 
     def load() -> Any:

@@ -18,6 +18,7 @@ from pwa.i18n import gettext as _
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9./_-]{2,39}$")
 EVENT_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 MAX_FEE = 10**12
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # times a dossier or event can have
 
 
 class FieldError(ValueError):
@@ -69,6 +70,11 @@ def moment(value: Any, tz: ZoneInfo) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise FieldError(_("Nhập thời điểm dạng ISO 8601, ví dụ 2026-11-25T14:05:00+07:00.")) from exc
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # year 1 or 9999 overflow on conversion to UTC
+        raise FieldError(
+            _("Năm phải từ %(first)d đến %(last)d, ví dụ 2026-11-25T14:05:00+07:00.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
