@@ -195,3 +195,9 @@ def test_cli_import_reports_every_bad_line_and_imports_nothing(db: Database, tmp
         assert records.find(session, code="H19-A") is None
     kept = _pwa(["import-dossiers", str(path), "--keep-good"], db, tmp_path)
     assert kept.returncode == 0 and "imported 1 dossiers" in kept.stdout
+
+
+def test_lookup_of_a_code_with_a_slash_says_how_codes_look(client: TestClient, db: Database) -> None:
+    response = look_up(client, "H19/22-251125-0042", "5678")
+    assert response.status_code == 422 and "không có gạch chéo (/)" in response.text
+    assert 'value="H19/22-251125-0042"' in response.text  # what was typed is kept
