@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -205,3 +208,48 @@ def test_the_code_message_states_the_rule_it_enforces() -> None:
     with pytest.raises(fields.FieldError):
         fields.code("A1/2")
     assert "3–40" in hint and fields.CODE_RE.pattern.endswith("{2,39}$")
+
+
+def test_concurrent_events_leave_the_latest_by_event_time_current(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_dossier(db)
+    refresh, notify_followers = events._refresh_status, events._notify_followers
+
+    # The timing that lost the latest status: the latest event updates the dossier but commits
+    # late; meanwhile an older event computes the status without it, then overwrites it.
+    def older_refreshes_late(session: Any, dossier: Any) -> None:
+        if threading.current_thread().name != "latest":
+            time.sleep(0.1)
+        refresh(session, dossier)
+
+    def latest_commits_late(session: Any, dossier: Any, new: events.NewEvent) -> None:
+        notify_followers(session, dossier, new)
+        if threading.current_thread().name == "latest":
+            time.sleep(0.3)
+
+    monkeypatch.setattr(events, "_refresh_status", older_refreshes_late)
+    monkeypatch.setattr(events, "_notify_followers", latest_commits_late)
+    start, failures = threading.Barrier(3), list[BaseException]()
+
+    def post(event_id: str, day: int, code: int) -> None:
+        start.wait()
+        try:
+            add_dossier_event(db, id=event_id, at=f"2026-11-{day}T10:00:00+07:00", status_code=code)
+        except BaseException as exc:  # reported below, on the test's thread
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=post, args=("ev-late", 25, 9), name="latest"),
+        threading.Thread(target=post, args=("ev-early", 20, 2), name="older-1"),
+        threading.Thread(target=post, args=("ev-mid", 22, 4), name="older-2"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    with db.read() as session:
+        dossier = records.find(session, code=DOSSIER_CODE)
+        assert dossier is not None and dossier.status_code == 9
+        assert dossier.status_at is not None and dossier.status_at.day == 25
