@@ -12,6 +12,7 @@ from pwa import admin_units, devices, i18n, notify
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.push import notices, subscriptions
+from pwa.urls import local_path
 from routes._web import db, device_key, redirect, render, settings_of
 from routes.api import path_id
 from routes.push_api import _public_key
@@ -114,7 +115,7 @@ async def open_message(request: Request) -> Response:
     url = await database.run(mark)
     if url is None:
         raise NotFound(_("Không có thông báo này trong hộp thư của máy này."))
-    return redirect(url if url.startswith("/") else "/notifications", request=request)
+    return redirect(local_path(url) or "/notifications", request=request)
 
 
 async def show_notice(request: Request) -> Response:
@@ -131,7 +132,8 @@ async def show_notice(request: Request) -> Response:
             return notice
 
     notice = await database.run(load)
-    return render(request, "notices/show.html", {"notice": notice, "section": "notifications"})
+    context = {"notice": notice, "link": local_path(notice.url), "section": "notifications"}
+    return render(request, "notices/show.html", context)
 
 
 routes = [
