@@ -18,8 +18,6 @@ from pwa.push import notices
 from routes._web import db, redirect, render, settings_of, staff_required
 from routes.api import path_id
 
-TARGETS = ("all", "communes", "news", "pickups", "dossiers")
-
 
 def _form_values(form: FormData) -> dict[str, Any]:
     return {

@@ -17,8 +17,6 @@ from routes._web import db, device_key, redirect, render, settings_of
 from routes.api import path_id
 from routes.push_api import _public_key
 
-FIXED_TOPICS = ("pickups", "dossiers", "news")
-
 
 def _page_context(request: Request, key: str) -> dict[str, Any]:
     database = db(request)
@@ -45,6 +43,7 @@ def _render(request: Request, context: dict[str, Any], status: int = 200) -> Res
     context.setdefault("errors", {})
     context.update(
         section="notifications",
+        topics=notify.TOPICS_FIXED,
         communes=admin_units.communes(settings.province_code),
         vapid_key=_public_key(request),
         saved=request.query_params.get("saved", ""),
@@ -55,7 +54,7 @@ def _render(request: Request, context: dict[str, Any], status: int = 200) -> Res
 async def save_topics(request: Request) -> Response:
     """Save what this device follows (a plain form: works before any script loads)."""
     form = await request.form()
-    wanted = [t for t in FIXED_TOPICS if form.get(t) == "on"]
+    wanted = [t for t in notify.TOPICS_FIXED if form.get(t) == "on"]
     commune = str(form.get("commune", "")).strip()
     key, lang = device_key(request), i18n.get_locale()
     database = db(request)

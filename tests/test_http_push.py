@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from pwa import accounts, notify
 from pwa.db import Database
 from pwa.models import DeviceTopic, InboxMessage, Notice, PushSubscription, utcnow
-from pwa.push import notices
+from pwa.push import notices, subscriptions
 from tests.factories import login_staff, make_staff, token_in
 from tests.fakepush import FakePushService
 
@@ -158,3 +158,14 @@ def test_a_stored_off_site_link_is_neither_shown_nor_followed(client: TestClient
     assert page.status_code == 200 and "Tin cũ" in page.text and "evil.example" not in page.text
     opened = client.get(f"/notifications/open/{entry_id}", follow_redirects=False)
     assert opened.status_code == 303 and opened.headers["location"] == "/notifications"
+
+
+def test_fixed_topics_come_from_one_list(client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notify, "TOPICS_FIXED", (*notify.TOPICS_FIXED, "weather"))
+    assert subscriptions.valid_topics(["weather", "news"]) == ["weather", "news"]
+    page = client.get("/notifications")
+    assert 'name="weather"' in page.text
+    token = token_in(page.text)
+    client.post("/notifications/topics", data={"csrf_token": token, "weather": "on", "news": "on"})
+    with db.read() as session:
+        assert sorted(t.topic for t in session.exec(select(DeviceTopic)).all()) == ["news", "weather"]

@@ -17,7 +17,7 @@ from pwa.push import outbox, subscriptions
 from pwa.urls import local_path
 
 EVERYONE = "*"
-TOPIC_TARGETS = ("news", "pickups", "dossiers")
+TOPIC_TARGETS = notify.TOPICS_FIXED
 STATUSES = ("queued", "sent", "failed", "pruned")
 MAX_AHEAD = timedelta(days=60)
 
