@@ -19,7 +19,7 @@ from pwa import i18n
 from pwa.models import Device, InboxMessage, utcnow
 from pwa.push import outbox, subscriptions
 
-TOPICS_FIXED = ("pickups", "dossiers", "news")
+TOPICS_FIXED = ("pickups", "dossiers", "news")  # the one list of fixed topics; communes are "commune:<code>"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from starlette.routing import Route
 from starlette.schemas import SchemaGenerator
 
 from pwa import accounts
-from pwa.errors import Forbidden, Invalid, Unauthorized
+from pwa.errors import Forbidden, Invalid, NotFound, Unauthorized
 from pwa.i18n import gettext as _
 from pwa.models import ApiKey, utcnow
 from routes._web import db
+
+MAX_ROW_ID = 2**63 - 1  # the largest id a row may have (signed 64-bit, both databases)
 
 ApiHandler = Callable[[Request], Awaitable[Response]]
 
@@ -100,11 +102,21 @@ async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object, or a 422 saying what is wrong with it."""
     try:
         data = json.loads(await request.body() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad JSON, bad UTF-8 and integers past Python's 4300-digit limit;
+        # RecursionError, arrays nested thousands deep.
         raise Invalid(_("Nội dung không phải JSON hợp lệ.")) from exc
     if not isinstance(data, dict):
         raise Invalid(_("Nội dung phải là một đối tượng JSON."))
     return data
+
+
+def path_id(request: Request, name: str) -> int:
+    """The row id in path parameter `name` (an `int` convertor); NotFound if no row can have it."""
+    value = int(request.path_params[name])
+    if not 0 < value <= MAX_ROW_ID:  # a larger number overflows the database's integer
+        raise NotFound()
+    return value
 
 
 async def openapi(request: Request) -> Response:

@@ -16,8 +16,7 @@ from pwa.i18n import gettext as _
 from pwa.models import utcnow
 from pwa.push import notices
 from routes._web import db, redirect, render, settings_of, staff_required
-
-TARGETS = ("all", "communes", "news", "pickups", "dossiers")
+from routes.api import path_id
 
 
 def _form_values(form: FormData) -> dict[str, Any]:
@@ -104,7 +103,7 @@ async def submit(request: Request) -> Response:
 @staff_required()
 async def show(request: Request) -> Response:
     """One notice and its delivery counts."""
-    notice_id = int(request.path_params["notice_id"])
+    notice_id = path_id(request, "notice_id")
     database = db(request)
 
     def load() -> dict[str, Any]:

@@ -12,10 +12,10 @@ from pwa import admin_units, devices, i18n, notify
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.push import notices, subscriptions
+from pwa.urls import local_path
 from routes._web import db, device_key, redirect, render, settings_of
+from routes.api import path_id
 from routes.push_api import _public_key
-
-FIXED_TOPICS = ("pickups", "dossiers", "news")
 
 
 def _page_context(request: Request, key: str) -> dict[str, Any]:
@@ -43,6 +43,7 @@ def _render(request: Request, context: dict[str, Any], status: int = 200) -> Res
     context.setdefault("errors", {})
     context.update(
         section="notifications",
+        topics=notify.TOPICS_FIXED,
         communes=admin_units.communes(settings.province_code),
         vapid_key=_public_key(request),
         saved=request.query_params.get("saved", ""),
@@ -53,7 +54,7 @@ def _render(request: Request, context: dict[str, Any], status: int = 200) -> Res
 async def save_topics(request: Request) -> Response:
     """Save what this device follows (a plain form: works before any script loads)."""
     form = await request.form()
-    wanted = [t for t in FIXED_TOPICS if form.get(t) == "on"]
+    wanted = [t for t in notify.TOPICS_FIXED if form.get(t) == "on"]
     commune = str(form.get("commune", "")).strip()
     key, lang = device_key(request), i18n.get_locale()
     database = db(request)
@@ -102,7 +103,7 @@ async def mark_all_read(request: Request) -> Response:
 
 async def open_message(request: Request) -> Response:
     """Mark one inbox message read and go to the page it is about."""
-    key, message_id = device_key(request), int(request.path_params["message_id"])
+    key, message_id = device_key(request), path_id(request, "message_id")
     database = db(request)
 
     def mark() -> str | None:
@@ -113,12 +114,12 @@ async def open_message(request: Request) -> Response:
     url = await database.run(mark)
     if url is None:
         raise NotFound(_("Không có thông báo này trong hộp thư của máy này."))
-    return redirect(url if url.startswith("/") else "/notifications", request=request)
+    return redirect(local_path(url) or "/notifications", request=request)
 
 
 async def show_notice(request: Request) -> Response:
     """A staff announcement, as the notification's link opens it."""
-    notice_id = int(request.path_params["notice_id"])
+    notice_id = path_id(request, "notice_id")
     database = db(request)
 
     def load() -> Any:
@@ -130,7 +131,8 @@ async def show_notice(request: Request) -> Response:
             return notice
 
     notice = await database.run(load)
-    return render(request, "notices/show.html", {"notice": notice, "section": "notifications"})
+    context = {"notice": notice, "link": local_path(notice.url), "section": "notifications"}
+    return render(request, "notices/show.html", context)
 
 
 routes = [

@@ -16,7 +16,7 @@ from pwa.models import Notice, utcnow
 from pwa.push import notices, subscriptions
 from pwa.push.vapid import load as load_identity
 from routes._web import db, device_key, settings_of
-from routes.api import json_body, requires_key
+from routes.api import json_body, path_id, requires_key
 
 
 def _public_key(request: Request) -> str:
@@ -196,7 +196,7 @@ async def show_notice(request: Request) -> Response:
     security:
       - bearer: []
     """
-    notice_id = int(request.path_params["notice_id"])
+    notice_id = path_id(request, "notice_id")
     database = db(request)
 
     def load() -> dict[str, Any]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from pwa import notify, ratelimit
 from pwa.db import Database
-from pwa.dossiers import events, lookup, records, timeline
+from pwa.dossiers import events, fields, lookup, records, timeline
 from pwa.errors import Conflict, Invalid, RateLimited
-from tests.factories import DOSSIER_CODE, VN_TZ, add_dossier_event, make_dossier
+from tests.factories import DOSSIER_CODE, VN_TZ, add_dossier_event, dossier_payload, make_dossier
 
 TODAY = date(2026, 11, 25)
 LIMITS = lookup.Limits(client=ratelimit.Limit(10, 600), code=ratelimit.Limit(5, 3600))
@@ -179,3 +183,73 @@ def test_my_dossiers_lists_followed_ones_first(db: Database) -> None:
     with db.read() as session:
         mine = lookup.mine(session, device_key="a" * 64)
     assert [(d.code, following) for d, following in mine] == [("H19.22-251120-0002", True), (DOSSIER_CODE, False)]
+
+
+@pytest.mark.parametrize("typed", ["H19/22-251125-0042", "A/B", "H19.22-251125/0042"])
+def test_codes_with_a_slash_are_refused_because_their_page_could_not_open(typed: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        records.validate(dossier_payload(code=typed), VN_TZ)
+    assert "không có gạch chéo (/)" in refused.value.fields["code"]
+
+
+@pytest.mark.parametrize("typed", ["H19.22-251125-0042", "000.00.12.H19-251125-0001", "ABC", "x_1", "A" * 40])
+def test_one_stop_codes_with_dots_dashes_and_underscores_are_kept(typed: str) -> None:
+    assert records.validate(dossier_payload(code=typed), VN_TZ).code == typed.upper()
+
+
+def test_the_code_message_states_the_rule_it_enforces() -> None:
+    hint = fields.code_hint()
+    example = re.search(r"Ví dụ: (\S+)\.$", hint)
+    assert example and fields.code(example.group(1)) == example.group(1)
+    allowed = set(re.findall(r"\((.)\)", hint))
+    assert allowed == {".", "-", "_", "/"}  # named in the message: the three allowed, and the slash refused
+    for mark in (".", "-", "_"):
+        assert fields.code(f"A1{mark}2") == f"A1{mark}2"
+    with pytest.raises(fields.FieldError):
+        fields.code("A1/2")
+    assert "3–40" in hint and fields.CODE_RE.pattern.endswith("{2,39}$")
+
+
+def test_concurrent_events_leave_the_latest_by_event_time_current(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_dossier(db)
+    refresh, notify_followers = events._refresh_status, events._notify_followers
+
+    # The timing that lost the latest status: the latest event updates the dossier but commits
+    # late; meanwhile an older event computes the status without it, then overwrites it.
+    def older_refreshes_late(session: Any, dossier: Any) -> None:
+        if threading.current_thread().name != "latest":
+            time.sleep(0.1)
+        refresh(session, dossier)
+
+    def latest_commits_late(session: Any, dossier: Any, new: events.NewEvent) -> None:
+        notify_followers(session, dossier, new)
+        if threading.current_thread().name == "latest":
+            time.sleep(0.3)
+
+    monkeypatch.setattr(events, "_refresh_status", older_refreshes_late)
+    monkeypatch.setattr(events, "_notify_followers", latest_commits_late)
+    start, failures = threading.Barrier(3), list[BaseException]()
+
+    def post(event_id: str, day: int, code: int) -> None:
+        start.wait()
+        try:
+            add_dossier_event(db, id=event_id, at=f"2026-11-{day}T10:00:00+07:00", status_code=code)
+        except BaseException as exc:  # reported below, on the test's thread
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=post, args=("ev-late", 25, 9), name="latest"),
+        threading.Thread(target=post, args=("ev-early", 20, 2), name="older-1"),
+        threading.Thread(target=post, args=("ev-mid", 22, 4), name="older-2"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    with db.read() as session:
+        dossier = records.find(session, code=DOSSIER_CODE)
+        assert dossier is not None and dossier.status_code == 9
+        assert dossier.status_at is not None and dossier.status_at.day == 25

@@ -84,3 +84,11 @@ def test_a_crash_half_way_leaves_nothing_imported(db: Database, monkeypatch: pyt
     with pytest.raises(RuntimeError), db.write() as session:
         importer.run(session, text, VN_TZ, actor="test")
     assert count(db) == 0
+
+
+def test_a_code_with_a_slash_is_a_bad_line(db: Database) -> None:
+    text = csv_text(dossier_payload(code="H19.22-0001"), dossier_payload(code="H19/22-0002"))
+    with db.write() as session:
+        report = importer.run(session, text, VN_TZ, actor="test")
+    assert report.imported == 0 and [bad.line for bad in report.bad] == [3]
+    assert "không có gạch chéo (/)" in report.bad[0].reasons["code"]

@@ -130,3 +130,13 @@ def test_openapi_documents_the_dossier_endpoints(client: TestClient) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/dossiers", "/api/v1/dossiers/{code}", "/api/v1/dossiers/{code}/events"} <= set(paths)
     assert "201" in str(paths["/api/v1/dossiers"]["post"]["responses"])
+
+
+def test_a_code_with_a_slash_is_refused_and_a_dotted_code_opens(client: TestClient, db: Database) -> None:
+    key = make_api_key(db)
+    slash = client.post("/api/v1/dossiers", json=dossier_payload(code="H19/22-0042"), headers=bearer(key))
+    assert slash.status_code == 422 and "gạch chéo" in slash.json()["error"]["fields"]["code"]
+    created = client.post("/api/v1/dossiers", json=dossier_payload(), headers=bearer(key))
+    assert created.status_code == 201
+    opened = client.get(f"/api/v1/dossiers/{DOSSIER_CODE}", params={"secret": "5678"})
+    assert opened.status_code == 200 and opened.json()["code"] == DOSSIER_CODE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -195,3 +196,48 @@ def test_cli_import_reports_every_bad_line_and_imports_nothing(db: Database, tmp
         assert records.find(session, code="H19-A") is None
     kept = _pwa(["import-dossiers", str(path), "--keep-good"], db, tmp_path)
     assert kept.returncode == 0 and "imported 1 dossiers" in kept.stdout
+
+
+def test_lookup_of_a_code_with_a_slash_says_how_codes_look(client: TestClient, db: Database) -> None:
+    response = look_up(client, "H19/22-251125-0042", "5678")
+    assert response.status_code == 422 and "không có gạch chéo (/)" in response.text
+    assert 'value="H19/22-251125-0042"' in response.text  # what was typed is kept
+
+
+def now_panel(html: str) -> str:
+    match = re.search(r'<section class="panel dossier-now.*?</section>', html, re.S)
+    assert match, "no current-step panel"
+    return match.group(0)
+
+
+def test_current_step_is_the_latest_status_with_a_newer_postal_leg_below(client: TestClient, db: Database) -> None:
+    make_dossier(db)
+    add_dossier_event(db, id="s9", at="2026-11-20T10:00:00+07:00", status_code=9)
+    add_dossier_event(db, id="p1", at="2026-11-21T08:00:00+07:00", postal_event="out_for_delivery")
+    add_dossier_event(db, id="p0", at="2026-11-19T08:00:00+07:00", postal_event="sent_to_agency")  # late arrival
+    look_up(client, DOSSIER_CODE, "5678")
+    panel = now_panel(client.get(f"/dossiers/{DOSSIER_CODE}").text)
+    assert re.search(r"<h2[^>]*>Đã có kết quả</h2>", panel)
+    assert "Bưu điện:</strong> Đang phát kết quả" in panel and "Đã gửi hồ sơ đến cơ quan" not in panel
+    body = client.get(f"/api/v1/dossiers/{DOSSIER_CODE}", params={"secret": "5678"}).json()
+    assert body["status_code"] == 9 and body["status_label"] == "Đã có kết quả"
+    assert body["postal"]["postal_event"] == "out_for_delivery"
+
+
+def test_a_postal_leg_older_than_the_status_is_not_in_the_panel(client: TestClient, db: Database) -> None:
+    make_dossier(db)
+    add_dossier_event(db, id="p1", at="2026-11-19T08:00:00+07:00", postal_event="sent_to_agency")
+    add_dossier_event(db, id="s4", at="2026-11-20T10:00:00+07:00", status_code=4)
+    look_up(client, DOSSIER_CODE, "5678")
+    panel = now_panel(client.get(f"/dossiers/{DOSSIER_CODE}").text)
+    assert re.search(r"<h2[^>]*>Đang xử lý</h2>", panel) and "Bưu điện:" not in panel
+    body = client.get(f"/api/v1/dossiers/{DOSSIER_CODE}", params={"secret": "5678"}).json()
+    assert body["status_label"] == "Đang xử lý" and body["postal"] is None
+
+
+def test_only_postal_legs_so_far_show_no_agency_step_and_the_leg(client: TestClient, db: Database) -> None:
+    make_dossier(db)
+    add_dossier_event(db, id="p1", at="2026-11-19T08:00:00+07:00", postal_event="collected")
+    look_up(client, DOSSIER_CODE, "5678")
+    panel = now_panel(client.get(f"/dossiers/{DOSSIER_CODE}").text)
+    assert "Chưa có bước xử lý nào" in panel and "Bưu điện:</strong> Bưu điện đã nhận hồ sơ" in panel

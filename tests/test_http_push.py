@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from pwa import accounts, notify
 from pwa.db import Database
-from pwa.models import DeviceTopic, PushSubscription
+from pwa.models import DeviceTopic, InboxMessage, Notice, PushSubscription, utcnow
+from pwa.push import notices, subscriptions
 from tests.factories import login_staff, make_staff, token_in
 from tests.fakepush import FakePushService
 
@@ -124,3 +126,46 @@ def test_staff_preview_then_send_a_notice(client: TestClient, db: Database) -> N
     assert preview.status_code == 200 and "Xem trước" in preview.text
     sent = client.post("/staff/notices", data={**form, "action": "send"})
     assert sent.status_code == 200 and "Đã gửi lúc" in sent.text
+
+
+@pytest.mark.parametrize("url", ["/\\evil.example", "//evil.example", "/\t/evil.example", "https://evil.example"])
+def test_notice_links_off_the_site_are_refused(client: TestClient, db: Database, url: str) -> None:
+    with db.write() as session:
+        key = accounts.create_api_key(session, name="office", scopes=["notices"]).key
+    body = {"title": "Chi trả lương hưu", "body": "Ngày 2/12 tại bưu điện xã.", "url": url}
+    response = client.post("/api/v1/notices", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 422 and "url" in response.json()["error"]["fields"]
+
+
+def test_a_stored_off_site_link_is_neither_shown_nor_followed(client: TestClient, db: Database) -> None:
+    token = token_in(client.get("/notifications").text)
+    client.post("/notifications/topics", data={"csrf_token": token, "news": "on"})
+    with db.write() as session:  # written before links were checked
+        notice = Notice(
+            title="Tin cũ",
+            body="Một thông báo cũ",
+            url="/\\evil.example",
+            topics="news",
+            send_at=utcnow(),
+            created_by="x",
+        )
+        session.add(notice)
+        session.flush()
+        notices.dispatch(session, notice, now=utcnow())
+        notice_id = notice.id
+        entry_id = session.exec(select(InboxMessage.id)).one()
+    page = client.get(f"/notices/{notice_id}")
+    assert page.status_code == 200 and "Tin cũ" in page.text and "evil.example" not in page.text
+    opened = client.get(f"/notifications/open/{entry_id}", follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == "/notifications"
+
+
+def test_fixed_topics_come_from_one_list(client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notify, "TOPICS_FIXED", (*notify.TOPICS_FIXED, "weather"))
+    assert subscriptions.valid_topics(["weather", "news"]) == ["weather", "news"]
+    page = client.get("/notifications")
+    assert 'name="weather"' in page.text
+    token = token_in(page.text)
+    client.post("/notifications/topics", data={"csrf_token": token, "weather": "on", "news": "on"})
+    with db.read() as session:
+        assert sorted(t.topic for t in session.exec(select(DeviceTopic)).all()) == ["news", "weather"]

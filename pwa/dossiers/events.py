@@ -89,6 +89,7 @@ def record(session: Session, dossier: Dossier, new: NewEvent, *, sender: str, ig
     `ignore_time` is for the staff form, whose time is "now" at each tap.
     """
     assert dossier.id is not None
+    _lock(session, dossier)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {**_columns(new), "dossier_id": dossier.id, "sender": sender[:120], "created_at": utcnow()}
     stmt = (
@@ -111,6 +112,18 @@ def record(session: Session, dossier: Dossier, new: NewEvent, *, sender: str, ig
     audit.record(session, actor=sender, action="dossier.event", subject=f"dossier:{dossier.code}", detail=_brief(new))
     _notify_followers(session, dossier, new)
     return True
+
+
+def _lock(session: Session, dossier: Dossier) -> None:
+    """Hold the dossier's row until commit, so events for one dossier are recorded one at a time.
+
+    Without it, two events arriving together on PostgreSQL each recompute the status
+    from a snapshot without the other's event, and the older status can win. The
+    dossier is re-read under the lock. SQLite ignores FOR UPDATE: its write
+    transactions (BEGIN IMMEDIATE) are serial already.
+    """
+    query = select(Dossier).where(Dossier.id == dossier.id).with_for_update()
+    session.exec(query.execution_options(populate_existing=True)).one()
 
 
 def _columns(new: NewEvent) -> dict[str, Any]:

@@ -15,9 +15,12 @@ from pwa import phones, s10
 from pwa.dossiers.statuses import CHANNELS, POSTAL_EVENTS
 from pwa.i18n import gettext as _
 
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9./_-]{2,39}$")
+# No "/": a code is a segment of /dossiers/{code}, which a slash would split. One-stop codes
+# look like H19.22-251125-0042.
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{2,39}$")
 EVENT_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 MAX_FEE = 10**12
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # times a dossier or event can have
 
 
 class FieldError(ValueError):
@@ -42,8 +45,16 @@ def code(value: Any) -> str:
     """A dossier code as the agency issued it, upper-case: `H19.22-251120-0001`."""
     raw = text(value, max_len=40).upper()
     if not CODE_RE.match(raw):
-        raise FieldError(_("Mã hồ sơ gồm 3–40 chữ cái không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch chéo."))
+        raise FieldError(code_hint())
     return raw
+
+
+def code_hint() -> str:
+    """What a dossier code may contain, in words (the rule of CODE_RE)."""
+    return _(
+        "Mã hồ sơ gồm 3–40 ký tự: chữ cái không dấu, chữ số, dấu chấm (.), gạch ngang (-) hoặc gạch dưới (_), "
+        "bắt đầu bằng chữ cái hoặc chữ số, không có gạch chéo (/). Ví dụ: H19.22-251125-0042."
+    )
 
 
 def normalise_code(value: str) -> str:
@@ -69,6 +80,11 @@ def moment(value: Any, tz: ZoneInfo) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise FieldError(_("Nhập thời điểm dạng ISO 8601, ví dụ 2026-11-25T14:05:00+07:00.")) from exc
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # year 1 or 9999 overflow on conversion to UTC
+        raise FieldError(
+            _("Năm phải từ %(first)d đến %(last)d, ví dụ 2026-11-25T14:05:00+07:00.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 

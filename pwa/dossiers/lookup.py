@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from pwa import devices, phones, ratelimit
 from pwa.dossiers import records
-from pwa.dossiers.fields import normalise_code
+from pwa.dossiers.fields import CODE_RE, code_hint, normalise_code
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Dossier, DossierAccess, utcnow
@@ -54,6 +54,8 @@ def validate_form(code: str, secret: str) -> tuple[str, str]:
         errors["code"] = _("Nhập mã hồ sơ ghi trên giấy biên nhận.")
     elif len(clean_code) < 3:
         errors["code"] = _("Mã hồ sơ quá ngắn. Nhập đủ mã ghi trên giấy biên nhận.")
+    elif not CODE_RE.match(clean_code):
+        errors["code"] = code_hint()
     if not re.fullmatch(rf"[0-9]{{{SECRET_DIGITS}}}", clean_secret):
         errors["secret"] = _("Nhập 4 số cuối của số điện thoại đã đăng ký với hồ sơ, ví dụ 5678.")
     if errors:

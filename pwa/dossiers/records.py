@@ -8,10 +8,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, or_
+from sqlalchemy import case
 from sqlmodel import Session, col, select
 
 from pwa import audit
+from pwa.admin_units import fold
 from pwa.dossiers import fields
 from pwa.dossiers.statuses import DONE_CODES
 from pwa.errors import Conflict, Invalid
@@ -65,7 +66,7 @@ def create(session: Session, new: NewDossier, *, actor: str) -> Dossier:
     """Store a validated dossier; Conflict if its code exists."""
     if find(session, code=new.code) is not None:
         raise Conflict(_("Mã hồ sơ %(code)s đã có.") % {"code": new.code}, fields={"code": _("Mã hồ sơ này đã có.")})
-    dossier = Dossier(**new.__dict__)
+    dossier = Dossier(**new.__dict__, search_text=search_text(new.code, new.procedure))
     session.add(dossier)
     audit.record(session, actor=actor, action="dossier.create", subject=f"dossier:{new.code}")
     session.flush()
@@ -87,14 +88,23 @@ def existing_codes(session: Session, codes: Sequence[str]) -> set[str]:
 def staff_list(session: Session, *, query: str = "", today: date, limit: int = 100) -> list[Dossier]:
     """Dossiers for the staff page: open ones past their due date first, then by due date."""
     stmt = select(Dossier)
-    needle = query.strip()
+    needle = fold(" ".join(query.split()))
     if needle:
-        like = f"%{needle.upper()}%"
-        stmt = stmt.where(or_(col(Dossier.code).like(like), col(Dossier.procedure).ilike(f"%{needle}%")))
+        stmt = stmt.where(col(Dossier.search_text).like(f"%{_escape_like(needle)}%", escape="\\"))
     done = col(Dossier.status_code).in_(sorted(DONE_CODES))
     rank = case((done, 2), (col(Dossier.due_date) < today, 0), else_=1)
     stmt = stmt.order_by(rank, col(Dossier.due_date), col(Dossier.code)).limit(limit)
     return list(session.exec(stmt).all())
+
+
+def search_text(code: str, procedure: str) -> str:
+    """What staff search matches: code and procedure, lower-case, without diacritics (`dang ky` finds `Đăng ký`)."""
+    return fold(f"{code} {procedure}")[:600]
+
+
+def _escape_like(text: str) -> str:
+    """`%` and `_` typed by staff are literal characters, not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def mask_name(name: str) -> str:

@@ -5,6 +5,10 @@ Due state, from the promised return date ("ngày hẹn trả") in the post offic
 - `overdue`: not done and the promised date is before today;
 - `due_soon`: not done and the promised date is today or within the next DUE_SOON_DAYS days;
 - `on_time`: not done and the promised date is further away.
+
+Current step: the latest status event (the agency's step, the same event as the
+dossier's `status_code`), and, as a second line, the latest postal leg if it
+came after that status; "after" is timeline order (event time, then arrival).
 """
 
 from __future__ import annotations
@@ -108,7 +112,8 @@ class View:
     due_state: str
     due_label: str
     status_code: int | None
-    current: Entry | None  # the latest step: what the citizen reads first
+    current: Entry | None  # the latest status event: what the citizen reads first
+    postal: Entry | None  # the latest postal leg, only if it came after `current`
     timeline: list[Entry]
 
     def as_json(self) -> dict[str, Any]:
@@ -125,6 +130,7 @@ class View:
             "status_code": self.status_code,
             "status_label": step.label() if step else "",
             "next_step": step.next_step() if step else "",
+            "postal": self.postal.as_json() if self.postal else None,
             "timeline": [entry.as_json() for entry in self.timeline],
         }
 
@@ -143,11 +149,22 @@ def entry_of(event: DossierEvent) -> Entry:
     )
 
 
+def current_steps(entries: list[Entry]) -> tuple[Entry | None, Entry | None]:
+    """(latest status, latest postal leg if it came after that status) of a timeline, oldest first."""
+    postal = None
+    for entry in reversed(entries):
+        if entry.kind == "status":
+            return entry, postal
+        postal = postal or entry
+    return None, postal
+
+
 def view(session: Session, dossier: Dossier, *, today: date) -> View:
     """The dossier with its timeline and due state, safe to show its owner."""
     assert dossier.id is not None
     entries = [entry_of(e) for e in events_of(session, dossier.id)]
     state = due_state(dossier.status_code, dossier.due_date, today)
+    current, postal = current_steps(entries)
     return View(
         code=dossier.code,
         procedure=dossier.procedure,
@@ -159,7 +176,8 @@ def view(session: Session, dossier: Dossier, *, today: date) -> View:
         due_state=state,
         due_label=due_label(state, dossier.due_date, today),
         status_code=dossier.status_code,
-        current=entries[-1] if entries else None,
+        current=current,
+        postal=postal,
         timeline=entries,
     )
 

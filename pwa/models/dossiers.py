@@ -26,6 +26,8 @@ class Dossier(SQLModel, table=True):
     due_date: date = Field(sa_column=Column(Date(), nullable=False))  # "ngày hẹn trả", a local date
     channel: int = Field()  # 1 in person, 2 online, 3 by post
     status_code: int | None = Field(default=None)  # latest national status by event time
+    # code and procedure, lower-case without diacritics (pwa.admin_units.fold), for staff search
+    search_text: str = Field(default="", sa_column=Column(String(600), nullable=False, server_default=""))
     status_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -14,9 +14,10 @@ from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Notice, PushDelivery, utcnow
 from pwa.push import outbox, subscriptions
+from pwa.urls import local_path
 
 EVERYONE = "*"
-TOPIC_TARGETS = ("news", "pickups", "dossiers")
+TOPIC_TARGETS = notify.TOPICS_FIXED
 STATUSES = ("queued", "sent", "failed", "pruned")
 MAX_AHEAD = timedelta(days=60)
 
@@ -40,7 +41,7 @@ def check(*, title: str, body: str, url: str, topics: Sequence[str], send_at: da
         errors["title"] = _("Nhập tiêu đề từ 3 đến 120 ký tự.")
     if not 3 <= len(body) <= 500:
         errors["body"] = _("Nhập nội dung từ 3 đến 500 ký tự.")
-    if url and (not url.startswith("/") or url.startswith("//") or len(url) > 500 or " " in url):
+    if url and (local_path(url) is None or len(url) > 500 or " " in url):
         errors["url"] = _("Đường dẫn phải là một trang của ứng dụng, bắt đầu bằng /, ví dụ /dossiers.")
     if not topics:
         errors["target"] = _("Chọn người nhận: tất cả, một hoặc nhiều xã/phường, hoặc một chủ đề.")

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from pwa import admin_units
+from pwa import admin_units, notify  # notify imports this module: read its names at call time
 from pwa.errors import Invalid
 from pwa.i18n import gettext as _
 from pwa.models import DeviceTopic, PushSubscription, utcnow
@@ -88,7 +88,7 @@ def valid_topics(topics: Any) -> list[str]:
 
 
 def _known_topic(topic: str) -> bool:
-    if topic in ("pickups", "dossiers", "news"):
+    if topic in notify.TOPICS_FIXED:
         return True
     prefix, _sep, code = topic.partition(":")
     return prefix == "commune" and code.isdigit() and len(code) < 9 and admin_units.commune(int(code)) is not None
