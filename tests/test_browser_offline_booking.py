@@ -54,7 +54,7 @@ def test_booking_made_offline_is_queued_then_booked_exactly_once(
     expect(page.locator("[data-queue-list]")).to_contain_text("Đang chờ có sóng để gửi")
     assert bookings_named(db, "Nông Thị Hoa") == 0
     phone.set_offline(False)  # the page's `online` handler sends it
-    expect(page.locator("[data-queue-section]")).to_be_hidden(timeout=15_000)
+    expect(page.locator("[data-queue-section]")).to_be_hidden(timeout=30_000)
     assert bookings_named(db, "Nông Thị Hoa") == 1
     page.reload()  # a page load flushes again: nothing is left to send twice
     expect(page.locator(".pickup-list").last).to_contain_text(day[-2:])
@@ -71,7 +71,7 @@ def test_replaying_the_same_queued_booking_never_books_twice(
     expect(page.get_by_role("heading", name="Đơn đã lưu trên điện thoại")).to_be_visible()
     entry = page.evaluate("() => PwaQueue.all().then(all => all[0])")
     phone.set_offline(False)
-    expect(page.get_by_role("heading", name="Đã gửi đơn khi có sóng")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Đã gửi đơn khi có sóng")).to_be_visible(timeout=30_000)
     # The same post again, as a second tab or the worker's Background Sync would send it.
     replay = page.evaluate(
         """(entry) => fetch(entry.url, {method: "POST", headers: {"Content-Type": "application/json",
@@ -95,7 +95,7 @@ def test_offline_booking_for_a_shift_that_filled_meanwhile_offers_other_shifts(
     page.get_by_role("link", name="Xem đơn của tôi").click()
     phone.set_offline(False)
     item = page.locator("[data-queue-list] li")
-    expect(item.locator(".field__error")).to_be_visible(timeout=15_000)
+    expect(item.locator(".field__error")).to_be_visible(timeout=30_000)
     expect(item).to_contain_text("Ca còn chỗ gần nhất:")
     expect(item.get_by_role("link", name="Chọn ca khác")).to_be_visible()
     assert_accessible(page)
@@ -118,6 +118,6 @@ def test_a_saved_form_whose_key_was_already_used_still_books_offline(
     page.get_by_role("button", name="Đặt lịch lấy hàng").click()
     expect(page.get_by_role("heading", name="Đơn đã lưu trên điện thoại")).to_be_visible()
     phone.set_offline(False)
-    expect(page.get_by_role("heading", name="Đã gửi đơn khi có sóng")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name="Đã gửi đơn khi có sóng")).to_be_visible(timeout=30_000)
     assert bookings_named(db, "Đàm Văn Quý") == 1
     assert bookings_named(db, "Đàm Thị Xuân") == 1
