@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import segno
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,6 +16,7 @@ from vietnam_provinces import Province
 from pwa import admin_units, phones
 from pwa.errors import AppError, Invalid, NotFound
 from pwa.i18n import gettext as _
+from pwa.models import Pickup
 from pwa.pickups import address, booking, slots, tariff, validate
 from pwa.pickups.booking import Booking, SlotFull
 from pwa.pickups.notices import service_text, shift_text, status_text
@@ -272,14 +274,14 @@ async def find(request: Request) -> Response:
     code, phone = str(form.get("code", ""))[:40], str(form.get("phone", ""))[:40]
     database, device = db(request), device_key(request)
 
-    def lookup() -> str:
-        with database.write() as session:
-            pickup = booking.find(session, code=code, phone=phone, client=client_address(request))
-            booking.follow(session, pickup, device)
-            return pickup.code
+    def remember(session: Session, pickup: Pickup) -> str:
+        booking.follow(session, pickup, device)
+        return pickup.code
 
     try:
-        found = await database.run(lookup)
+        found = await database.run(
+            booking.lookup, database, code=code, phone=phone, client=client_address(request), then=remember
+        )
     except AppError as exc:
         if exc.status not in (404, 429):
             raise

@@ -7,6 +7,7 @@ import re
 from starlette.testclient import TestClient
 
 from pwa.db import Database
+from pwa.pickups import booking
 from pwa.settings import Settings
 from tests.factories import login_staff, make_pickup, make_staff, open_day, token_in
 
@@ -77,3 +78,14 @@ def test_staff_mark_failed_and_customer_gets_one_tap_reschedule(
     assert "Lấy hàng không thành công" in shown and f"/pickups/new?again={code}" in shown
     again = client.get(f"/pickups/new?again={code}").text
     assert 'value="Thôn Nà Pài"' in again and 'value="0912 345 678"' in again  # prefilled, one tap to book
+
+
+def test_find_form_says_so_after_too_many_wrong_tries(client: TestClient, db: Database, settings: Settings) -> None:
+    code = make_pickup(db, settings)
+    token = token_in(client.get("/pickups").text)
+    wrong = {"csrf_token": token, "code": code, "phone": "0987654321"}
+    for _ in range(booking.LOOKUP_LIMIT.count):
+        assert client.post("/pickups/find", data=wrong).status_code == 404
+    refused = client.post("/pickups/find", data={**wrong, "phone": "0912345678"})
+    assert refused.status_code == 429 and "Bạn đã thử quá nhiều lần" in refused.text
+    assert f'value="{code}"' in refused.text  # what was typed is kept

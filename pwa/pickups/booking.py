@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +25,7 @@ from pwa.settings import Settings
 S10_SERVICE = {"economy": "CP", "express": "EB", "urgent": "EB"}  # C… parcels, E… EMS (DOMAIN.md)
 LOOKUP_LIMIT = ratelimit.Limit(count=10, window=900)  # wrong code/phone pairs per client
 ACTIVE = ("booked", "assigned")
+T = TypeVar("T")
 
 
 class SlotFull(Conflict):
@@ -256,8 +258,17 @@ def get(session: Session, code: str) -> Pickup | None:
     return session.exec(select(Pickup).where(Pickup.code == normalised)).first()
 
 
-def find(session: Session, *, code: str, phone: str, client: str) -> Pickup:
-    """The booking for a code and its phone; one answer for every mismatch, and few tries."""
+def not_found() -> NotFound:
+    """The one answer for an unknown code and a wrong phone, word for word."""
+    return NotFound(_("Không tìm thấy đơn với mã và số điện thoại này. Hãy kiểm tra lại cả hai."))
+
+
+def find(session: Session, *, code: str, phone: str, client: str) -> Pickup | None:
+    """The booking for a code and its phone, or None (counted) for every mismatch; few tries.
+
+    A miss returns rather than raises, so the caller's transaction commits the
+    counter (`lookup` does that); RateLimited is raised, as it changes nothing.
+    """
     key = f"pickup_lookup:{client}"
     ratelimit.check(session, key, LOOKUP_LIMIT)
     pickup = get(session, code)
@@ -267,8 +278,20 @@ def find(session: Session, *, code: str, phone: str, client: str) -> Pickup:
         matches = False
     if pickup is None or not matches:
         ratelimit.hit(session, key, LOOKUP_LIMIT)
-        raise NotFound(_("Không tìm thấy đơn với mã và số điện thoại này. Hãy kiểm tra lại cả hai."))
+        return None
     return pickup
+
+
+def lookup(database: Database, *, code: str, phone: str, client: str, then: Callable[[Session, Pickup], T]) -> T:
+    """Find a booking by code and phone and apply `then` in one write transaction.
+
+    A miss commits its counted try first and only then raises `not_found()`.
+    """
+    with database.write() as session:
+        pickup = find(session, code=code, phone=phone, client=client)
+        if pickup is not None:
+            return then(session, pickup)
+    raise not_found()
 
 
 def follow(session: Session, pickup: Pickup, device_key: str) -> None:
