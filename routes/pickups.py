@@ -134,6 +134,9 @@ async def create(request: Request) -> Response:
         )
     except SlotFull as exc:
         return await _page(request, values, exc.fields, 409, full=exc.message, alternatives=exc.slots)
+    except booking.KeyReused as exc:  # Back after booking, then edited: offer this form as a new booking
+        fresh = {**values, "idempotency_key": ""}
+        return await _page(request, fresh, status=409, already_booked=True, earlier=exc.booking_code)
     except Invalid as exc:
         return await _page(request, values, exc.fields, 422)
     return redirect(f"/pickups/{made.code}", request=request)

@@ -59,6 +59,7 @@ def test_repeated_idempotency_key_makes_one_booking(client: TestClient, settings
     second = client.post("/api/v1/pickups", json=body, headers=headers)
     other = client.post("/api/v1/pickups", json={**body, "parcels": 5}, headers=headers)
     assert (first.status_code, second.status_code, other.status_code) == (201, 200, 422)
+    assert other.json()["error"]["code"] == "invalid" and "idempotency_key" in other.json()["error"]["fields"]
     assert first.json()["code"] == second.json()["code"]
     assert first.json()["tracking_numbers"] == second.json()["tracking_numbers"]
 

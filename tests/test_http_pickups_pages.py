@@ -89,3 +89,30 @@ def test_find_form_says_so_after_too_many_wrong_tries(client: TestClient, db: Da
     refused = client.post("/pickups/find", data={**wrong, "phone": "0912345678"})
     assert refused.status_code == 429 and "Bạn đã thử quá nhiều lần" in refused.text
     assert f'value="{code}"' in refused.text  # what was typed is kept
+
+
+def _form_key(html: str) -> str:
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html)
+    assert key
+    return key.group(1)
+
+
+def test_back_edit_and_resubmit_offers_a_new_booking(client: TestClient, settings: Settings) -> None:
+    page = client.get("/pickups/new").text
+    data = {"csrf_token": token_in(page), "idempotency_key": _form_key(page), "name": "Mai", "phone": "0912345678",
+            "ward_code": "2020", "street": "Nà Pài", "date": open_day(settings).isoformat(), "shift": "morning",
+            "parcels": "1", "weight_kg": "1", "service": "economy"}  # fmt: skip
+    first = client.post("/pickups/new", data=data, follow_redirects=False)
+    assert first.status_code == 303
+    edited = client.post("/pickups/new", data={**data, "parcels": "2"})  # Back, edit, send again: same key
+    assert edited.status_code == 409
+    assert "Đơn bạn gửi trước đó từ trang này đã được đặt." in edited.text
+    assert f'href="{first.headers["location"]}"' in edited.text  # this phone's booking: linked
+    assert "#idempotency_key" not in edited.text and "Đã dùng cho một yêu cầu khác" not in edited.text
+    assert 'name="parcels" type="text" value="2"' in edited.text  # what was typed is kept
+    fresh = _form_key(edited.text)
+    assert fresh != data["idempotency_key"]
+    second = client.post(
+        "/pickups/new", data={**data, "parcels": "2", "idempotency_key": fresh}, follow_redirects=False
+    )
+    assert second.status_code == 303 and second.headers["location"] != first.headers["location"]

@@ -163,13 +163,26 @@ def _price(settings: Settings, request: validate.BookingInput) -> int:
     ).total_vnd
 
 
-def _by_key(session: Session, key: str, digest: str) -> Pickup | None:
-    existing = session.exec(select(Pickup).where(Pickup.idempotency_key == key)).first()
-    if existing is not None and existing.request_hash != digest:
-        raise Invalid(
+class KeyReused(Invalid):
+    """The idempotency key was already used for a different request.
+
+    `booking_code` is the booking made with it when this device may manage that
+    booking (so a page can link to it), else None.
+    """
+
+    def __init__(self, code: str | None) -> None:
+        self.booking_code = code
+        super().__init__(
             _("Mã chống gửi trùng (Idempotency-Key) này đã dùng cho một yêu cầu khác."),
             fields={"idempotency_key": _("Đã dùng cho một yêu cầu khác.")},
         )
+
+
+def _by_key(session: Session, key: str, digest: str, device_key: str | None) -> Pickup | None:
+    existing = session.exec(select(Pickup).where(Pickup.idempotency_key == key)).first()
+    if existing is not None and existing.request_hash != digest:
+        mine = device_key is not None and may_manage(session, existing, device_key)
+        raise KeyReused(existing.code if mine else None)
     return existing
 
 
@@ -187,7 +200,7 @@ def book(
     if errors:
         raise Invalid(fields=errors)
     key = (idempotency_key or "").strip()[:100] or None
-    if key and (existing := _by_key(session, key, request.digest())) is not None:
+    if key and (existing := _by_key(session, key, request.digest(), device_key)) is not None:
         return view(session, existing, settings), False
     reason = slots.why_closed(session, settings, request.date, request.shift, now)
     if reason:
