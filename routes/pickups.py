@@ -214,9 +214,7 @@ async def _act(request: Request, action: str) -> Response:
 
     def apply() -> None:
         with database.write() as session:
-            pickup = booking.get(session, code)
-            if pickup is None or not booking.may_manage(session, pickup, device):
-                raise NotFound()
+            pickup = booking.for_change(session, code, device)
             if action == "cancel":
                 booking.cancel(session, settings, pickup, actor="customer")
             else:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 
 import pytest
+from sqlmodel import Session
 
 from pwa import audit, devices, notify, s10
 from pwa.db import Database
@@ -195,3 +197,67 @@ def test_listing_hides_shifts_past_their_cut_off(db: Database, settings: Setting
         shifts = [s.shift for s in slots.listing(session, settings, start=day, days=1, now=noon_before)]
     assert shifts == []  # morning closed the evening before, afternoon at 11:00
     assert utcnow() < slots.cutoff(settings, day, "morning")
+
+
+def _race(db: Database, actions: Sequence[Callable[[Session], None]]) -> list[str]:
+    """Run each action in its own thread and write transaction, all at once; 'ok' or 'refused' each."""
+    outcomes: list[str] = []
+    lock, start = threading.Lock(), threading.Barrier(len(actions))
+
+    def run(action: Callable[[Session], None]) -> None:
+        start.wait()
+        try:
+            with db.write() as session:
+                action(session)
+            result = "ok"
+        except Conflict:
+            result = "refused"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def _room(db: Database, settings: Settings, day: date) -> int:
+    with db.read() as session:
+        (slot,) = [s for s in slots.listing(session, settings, start=day, days=1) if s.shift == "morning"]
+    return slot.remaining
+
+
+def test_concurrent_cancels_give_the_place_back_once(db: Database, settings: Settings) -> None:
+    day, device = open_day(settings), "d" * 64
+    set_capacity(db, settings, day, "morning", 2)
+    code = make_pickup(db, settings, device_key=device, date=day.isoformat())
+    make_pickup(db, settings, date=day.isoformat())
+
+    def customer(session: Session) -> None:
+        booking.cancel(session, settings, booking.for_change(session, code, device), actor="customer")
+
+    def clerk(session: Session) -> None:
+        staff.change(session, settings, code=code, action="cancel", data={}, actor="staff:lan")
+
+    assert _race(db, [customer] * 5 + [clerk] * 3) == ["ok"] + ["refused"] * 7
+    assert _room(db, settings, day) == 1  # one place back, not two or more
+
+
+def test_collected_racing_a_cancel_keeps_the_count_right(db: Database, settings: Settings) -> None:
+    day, device = open_day(settings), "d" * 64
+    set_capacity(db, settings, day, "morning", 1)
+    code = make_pickup(db, settings, device_key=device, date=day.isoformat(), parcels=1)
+
+    def customer(session: Session) -> None:
+        booking.cancel(session, settings, booking.for_change(session, code, device), actor="customer")
+
+    def courier(session: Session) -> None:
+        data = {"collected_parcels": "1"}
+        staff.change(session, settings, code=code, action="collected", data=data, actor="staff:lan")
+
+    assert _race(db, [customer, courier] * 3) == ["ok"] + ["refused"] * 5
+    with db.read() as session:
+        status = booking.get(session, code).status  # type: ignore[union-attr]
+    assert _room(db, settings, day) == (1 if status == "cancelled" else 0)

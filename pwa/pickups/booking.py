@@ -263,12 +263,27 @@ def submit(
             return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key)
 
 
-def get(session: Session, code: str) -> Pickup | None:
-    """The booking with this code (typed in any case, with or without dashes)."""
+def get(session: Session, code: str, *, lock: bool = False) -> Pickup | None:
+    """The booking with this code (typed in any case, with or without dashes).
+
+    `lock` is for write paths: the row stays locked until the transaction ends,
+    so two changes (a double-tapped cancel, staff racing the customer) queue and
+    the second sees the first's status. SQLite's BEGIN IMMEDIATE already does
+    that; there FOR UPDATE is left out.
+    """
     normalised = codes.normalise(code)
     if not codes.is_code(normalised):
         return None
-    return session.exec(select(Pickup).where(Pickup.code == normalised)).first()
+    query = select(Pickup).where(Pickup.code == normalised)
+    return session.exec(query.with_for_update() if lock else query).first()
+
+
+def for_change(session: Session, code: str, device_key: str) -> Pickup:
+    """The booking, locked for a change by this device; NotFound unless the device may manage it."""
+    pickup = get(session, code, lock=True)
+    if pickup is None or not may_manage(session, pickup, device_key):
+        raise NotFound()
+    return pickup
 
 
 def not_found() -> NotFound:
@@ -284,7 +299,7 @@ def find(session: Session, *, code: str, phone: str, client: str) -> Pickup | No
     """
     key = f"pickup_lookup:{client}"
     ratelimit.check(session, key, LOOKUP_LIMIT)
-    pickup = get(session, code)
+    pickup = get(session, code, lock=True)
     try:
         matches = pickup is not None and phones.normalise(phone) == pickup.phone
     except phones.PhoneError:

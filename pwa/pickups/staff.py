@@ -56,7 +56,7 @@ def _check(action: str, data: dict[str, str], pickup: Pickup) -> dict[str, str]:
 
 def change(session: Session, settings: Settings, *, code: str, action: str, data: dict[str, str], actor: str) -> None:
     """Apply a staff action to a booking; audited and told to its devices in the same transaction."""
-    pickup = booking.get(session, code)
+    pickup = booking.get(session, code, lock=True)
     if pickup is None:
         raise NotFound()
     errors = _check(action, data, pickup)
