@@ -116,3 +116,14 @@ def test_back_edit_and_resubmit_offers_a_new_booking(client: TestClient, setting
         "/pickups/new", data={**data, "parcels": "2", "idempotency_key": fresh}, follow_redirects=False
     )
     assert second.status_code == 303 and second.headers["location"] != first.headers["location"]
+
+
+def test_code_alone_shows_a_masked_name_and_no_street(client: TestClient, db: Database, settings: Settings) -> None:
+    code = make_pickup(db, settings, note="Nhà cạnh trường học")
+    stranger = client.get(f"/pickups/{code}").text
+    assert "Hoàng T*** M**" in stranger and "Xã Chợ Đồn" in stranger
+    assert "Hoàng Thị Mai" not in stranger and "Thôn Nà Pài" not in stranger and "Nhà cạnh trường học" not in stranger
+    token = token_in(client.get("/pickups").text)
+    client.post("/pickups/find", data={"csrf_token": token, "code": code, "phone": "0912345678"})
+    owner = client.get(f"/pickups/{code}").text  # found with code and phone: this phone may manage it
+    assert "Hoàng Thị Mai" in owner and "Thôn Nà Pài, Xã Chợ Đồn" in owner and "Nhà cạnh trường học" in owner
