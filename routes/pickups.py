@@ -14,7 +14,7 @@ from starlette.routing import Route
 from vietnam_provinces import Province
 
 from pwa import admin_units, names, phones
-from pwa.errors import AppError, Invalid, NotFound
+from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
 from pwa.pickups import address, booking, slots, tariff, validate
@@ -60,7 +60,12 @@ def validate_defaults(request: Request) -> dict[str, Any]:
 
 
 async def _page(
-    request: Request, values: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200, **extra: Any
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
     database, settings = db(request), settings_of(request)
 
@@ -84,7 +89,7 @@ async def _page(
         **WORDS,
         **extra,
     }
-    return render(request, "pickups/new.html", context, status=status, block="content")
+    return render(request, "pickups/new.html", context, status=status, block="content", headers=headers)
 
 
 async def new(request: Request) -> Response:
@@ -130,8 +135,16 @@ async def create(request: Request) -> Response:
     database, settings, device = db(request), settings_of(request), device_key(request)
     try:
         made, _created = await database.run(
-            booking.submit, database, settings, values, device_key=device, idempotency_key=values["idempotency_key"]
+            booking.submit,
+            database,
+            settings,
+            values,
+            device_key=device,
+            idempotency_key=values["idempotency_key"],
+            client=client_address(request),
         )
+    except RateLimited as exc:
+        return await _page(request, values, status=429, headers=exc.headers, problem=exc.message)
     except SlotFull as exc:
         return await _page(request, values, exc.fields, 409, full=exc.message, alternatives=exc.slots)
     except booking.KeyReused as exc:  # Back after booking, then edited: offer this form as a new booking

@@ -98,14 +98,15 @@ async def create(request: Request) -> Response:
     database, settings = db(request), settings_of(request)
     key = request.headers.get("idempotency-key")
 
-    def throttle() -> None:
-        with database.write() as session:
-            booking.throttle(session, client_address(request))
-
-    await database.run(throttle)
     try:
         made, created = await database.run(
-            booking.submit, database, settings, data, device_key=known_device_key(request), idempotency_key=key
+            booking.submit,
+            database,
+            settings,
+            data,
+            device_key=known_device_key(request),
+            idempotency_key=key,
+            client=client_address(request),
         )
     except SlotFull as exc:
         return full_response(exc)

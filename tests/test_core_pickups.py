@@ -30,13 +30,13 @@ def test_booking_codes_are_60_bit_crockford_and_forgive_typing() -> None:
 
 def test_booking_gives_one_valid_s10_number_per_parcel(db: Database, settings: Settings) -> None:
     made, created = booking.submit(
-        db, settings, booking_body(settings, parcels=3), device_key=None, idempotency_key=None
+        db, settings, booking_body(settings, parcels=3), device_key=None, idempotency_key=None, client=None
     )
     assert created and made.status == "booked"
     assert len(made.tracking_numbers) == 3 and len(set(made.tracking_numbers)) == 3
     assert all(s10.is_valid(n) and n.startswith("E") and n.endswith("VN") for n in made.tracking_numbers)
     economy, _ = booking.submit(
-        db, settings, booking_body(settings, service="economy"), device_key=None, idempotency_key=None
+        db, settings, booking_body(settings, service="economy"), device_key=None, idempotency_key=None, client=None
     )
     assert all(n.startswith("C") for n in economy.tracking_numbers)
 
@@ -122,13 +122,13 @@ def test_closed_weekday_and_holiday_and_past_slots_are_refused(db: Database, set
 
 def test_same_idempotency_key_gives_the_same_booking(db: Database, settings: Settings) -> None:
     body = booking_body(settings)
-    first, created = booking.submit(db, settings, body, device_key=None, idempotency_key="k-1")
+    first, created = booking.submit(db, settings, body, device_key=None, idempotency_key="k-1", client=None)
     again, created_again = booking.submit(
-        db, settings, {**body, "phone": "+84912345678"}, device_key=None, idempotency_key="k-1"
+        db, settings, {**body, "phone": "+84912345678"}, device_key=None, idempotency_key="k-1", client=None
     )
     assert created and not created_again and again.code == first.code
     with pytest.raises(Invalid):
-        booking.submit(db, settings, {**body, "parcels": 3}, device_key=None, idempotency_key="k-1")
+        booking.submit(db, settings, {**body, "parcels": 3}, device_key=None, idempotency_key="k-1", client=None)
 
 
 def test_every_bad_field_gets_its_own_message(db: Database, settings: Settings) -> None:
@@ -137,7 +137,7 @@ def test_every_bad_field_gets_its_own_message(db: Database, settings: Settings) 
         **{"parcels": 0, "weight_kg": 31, "service": "teleport", "longest_cm": 151, "cod_vnd": -5, "note": "a\x00b"},
     }
     with pytest.raises(Invalid) as refused:
-        booking.submit(db, settings, body, device_key=None, idempotency_key=None)
+        booking.submit(db, settings, body, device_key=None, idempotency_key=None, client=None)
     assert set(refused.value.fields) == {
         "name", "phone", "ward_code", "street", "date", "shift", "parcels", "weight_kg", "service", "longest_cm",
         "cod_vnd", "note",

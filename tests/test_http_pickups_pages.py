@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from starlette.testclient import TestClient
 
+from pwa import ratelimit
 from pwa.db import Database
 from pwa.pickups import booking
 from pwa.settings import Settings
-from tests.factories import login_staff, make_pickup, make_staff, open_day, token_in
+from tests.factories import booking_body, login_staff, make_pickup, make_staff, open_day, token_in
 
 
 def test_form_keeps_what_was_typed_and_marks_each_field(client: TestClient) -> None:
@@ -127,3 +129,20 @@ def test_code_alone_shows_a_masked_name_and_no_street(client: TestClient, db: Da
     client.post("/pickups/find", data={"csrf_token": token, "code": code, "phone": "0912345678"})
     owner = client.get(f"/pickups/{code}").text  # found with code and phone: this phone may manage it
     assert "Hoàng Thị Mai" in owner and "Thôn Nà Pài, Xã Chợ Đồn" in owner and "Nhà cạnh trường học" in owner
+
+
+def test_booking_form_is_limited_like_the_api(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(booking, "BOOK_LIMIT", ratelimit.Limit(count=3, window=600))
+    token = token_in(client.get("/pickups/new").text)
+    for _ in range(3):  # failed attempts count too
+        assert client.post("/pickups/new", data={"csrf_token": token, "name": "Mai"}).status_code == 422
+    data = {"csrf_token": token, "name": "Mai", "phone": "0912345678", "ward_code": "2020", "street": "Nà Pài",
+            "date": open_day(settings).isoformat(), "shift": "morning", "parcels": "1", "weight_kg": "1",
+            "service": "economy"}  # fmt: skip
+    refused = client.post("/pickups/new", data=data, follow_redirects=False)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "Bạn đã thử quá nhiều lần. Hãy thử lại sau" in refused.text
+    assert 'value="Nà Pài"' in refused.text  # nothing typed is lost
+    assert client.post("/api/v1/pickups", json=booking_body(settings)).status_code == 429  # one count for both

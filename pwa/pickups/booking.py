@@ -251,8 +251,17 @@ def submit(
     *,
     device_key: str | None,
     idempotency_key: str | None,
+    client: str | None,
 ) -> tuple[Booking, bool]:
-    """Book in a transaction of its own; a retry racing its twin gets the twin's booking."""
+    """Book in a transaction of its own; a retry racing its twin gets the twin's booking.
+
+    `client` is the address a form or API call came from: its attempts are
+    counted (committed even when the booking fails) and limited by BOOK_LIMIT.
+    None only for callers without one (the demo loader).
+    """
+    if client is not None:
+        with database.write() as session:
+            throttle(session, client)
     try:
         with database.write() as session:
             return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key)
