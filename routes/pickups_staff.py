@@ -40,7 +40,7 @@ async def day(request: Request, errors: dict[str, str] | None = None, status: in
         with database.read() as session:
             listed = staff.day_list(session, settings, day=chosen["day"], shift=chosen["shift"] or None,
                                     status=chosen["status"] or None)  # fmt: skip
-            capacity = slots.listing(session, settings, start=chosen["day"], days=1)
+            capacity = slots.of_day(session, settings, chosen["day"])
             closed = slots.closed_days(session, settings, chosen["day"], chosen["day"])
             return {"pickups": listed, "capacity": capacity, "closed": closed.get(chosen["day"])}
 

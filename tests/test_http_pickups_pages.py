@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from starlette.testclient import TestClient
 
 from pwa import ratelimit
 from pwa.db import Database
-from pwa.pickups import booking
+from pwa.pickups import booking, slots
 from pwa.settings import Settings
-from tests.factories import booking_body, login_staff, make_pickup, make_staff, open_day, token_in
+from tests.factories import booking_body, login_staff, make_pickup, make_staff, open_day, set_capacity, token_in
 
 
 def test_form_keeps_what_was_typed_and_marks_each_field(client: TestClient) -> None:
@@ -146,3 +147,16 @@ def test_booking_form_is_limited_like_the_api(
     assert "Bạn đã thử quá nhiều lần. Hãy thử lại sau" in refused.text
     assert 'value="Nà Pài"' in refused.text  # nothing typed is lost
     assert client.post("/api/v1/pickups", json=booking_body(settings)).status_code == 429  # one count for both
+
+
+def test_staff_capacity_form_edits_the_day_shown(client: TestClient, db: Database, settings: Settings) -> None:
+    make_staff(db)
+    login_staff(client)
+    today = slots.today(settings)
+    set_capacity(db, settings, today, "morning", 7)
+    for day, capacity in ((today - timedelta(days=3), 3), (today + timedelta(days=90), 9)):
+        set_capacity(db, settings, day, "morning", capacity)
+        page = client.get(f"/staff/pickups?date={day.isoformat()}").text
+        forms = re.findall(r'<form class="staff-capacity".*?</form>', page, re.S)
+        assert len(forms) == 2 and all(f'name="day" value="{day.isoformat()}"' in f for f in forms)
+        assert f'id="cap-morning" name="capacity" inputmode="numeric" value="{capacity}"' in forms[0]
