@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pwa import phones
 from pwa.errors import AppError, Invalid
 from pwa.pickups import slots, staff, validate
 from pwa.pickups.notices import service_text, shift_text, status_text
@@ -51,6 +52,7 @@ async def day(request: Request, errors: dict[str, str] | None = None, status: in
         "previous": chosen["day"] - timedelta(days=1),
         "next": chosen["day"] + timedelta(days=1),
         "errors": errors,
+        "phone_display": phones.display,
         "status_text": status_text,
         "shift_text": shift_text,
         "service_text": service_text,

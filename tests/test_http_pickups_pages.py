@@ -160,3 +160,14 @@ def test_staff_capacity_form_edits_the_day_shown(client: TestClient, db: Databas
         forms = re.findall(r'<form class="staff-capacity".*?</form>', page, re.S)
         assert len(forms) == 2 and all(f'name="day" value="{day.isoformat()}"' in f for f in forms)
         assert f'id="cap-morning" name="capacity" inputmode="numeric" value="{capacity}"' in forms[0]
+
+
+def test_staff_list_shows_phone_and_weight_as_people_read_them(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    make_staff(db)
+    login_staff(client)
+    make_pickup(db, settings, weight_kg=2.5)
+    page = client.get(f"/staff/pickups?date={open_day(settings).isoformat()}").text
+    assert '<a href="tel:+84912345678">0912 345 678</a>' in page
+    assert "· 2,5 kg ·" in page
