@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -87,11 +87,15 @@ def test_cancelling_gives_the_place_back(db: Database, settings: Settings) -> No
     make_pickup(db, settings, date=day.isoformat())  # the place is free again
 
 
-def test_cut_off_follows_the_post_office_clock(settings: Settings) -> None:
-    day = open_day(settings)
-    morning = slots.cutoff(settings, day, "morning")
-    assert morning.astimezone(settings.tz).hour == 20 and morning.date() == day - timedelta(days=1)
-    assert slots.cutoff(settings, day, "afternoon").astimezone(settings.tz).hour == 11
+def test_cut_off_follows_the_post_office_clock(db: Database, settings: Settings) -> None:
+    day = date(2026, 11, 26)  # a Thursday
+    assert slots.cutoff(settings, day, "morning") == datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 20:00 the day before
+    assert slots.cutoff(settings, day, "afternoon") == datetime(2026, 11, 26, 4, 0, tzinfo=UTC)  # 11:00 that day
+    late = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)  # 00:30 on the 26th in Vietnam, still the 25th in UTC
+    assert slots.today(settings, late) == day
+    with db.read() as session:
+        first = slots.listing(session, settings, days=1, now=late)
+    assert [(s.day, s.shift) for s in first] == [(day, "afternoon")]  # the morning closed at 20:00 yesterday
 
 
 def test_no_change_after_the_cut_off(db: Database, settings: Settings) -> None:

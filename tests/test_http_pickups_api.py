@@ -14,7 +14,7 @@ from pwa import accounts, s10
 from pwa.db import Database
 from pwa.pickups import booking
 from pwa.settings import Settings
-from tests.factories import booking_body, open_day, set_capacity
+from tests.factories import booking_body, open_day, set_capacity, token_in
 from tests.live import LiveServer
 
 
@@ -100,9 +100,14 @@ def test_garbage_gets_422_never_500(client: TestClient, settings: Settings) -> N
 
 
 def test_emoji_and_script_tags_are_stored_as_text(client: TestClient, settings: Settings) -> None:
-    note = "Gọi trước 😀 <script>alert(1)</script>"
-    body = client.post("/api/v1/pickups", json=booking_body(settings, note=note)).json()
+    note, name = "Gọi trước 😀 <script>alert(1)</script>", "Mai 🌸 <b>x</b>"
+    body = client.post("/api/v1/pickups", json=booking_body(settings, note=note, name=name)).json()
     assert client.get(f"/api/v1/pickups/{body['code']}?phone=0912345678").json()["note"] == note
+    token = token_in(client.get("/pickups").text)
+    found = client.post("/pickups/find", data={"csrf_token": token, "code": body["code"], "phone": "0912345678"})
+    assert found.status_code == 200 and found.url.path == f"/pickups/{body['code']}"  # the confirmation page
+    assert "Gọi trước 😀 &lt;script&gt;alert(1)&lt;/script&gt;" in found.text and "<script>alert" not in found.text
+    assert "Mai 🌸 &lt;b&gt;x&lt;/b&gt;" in found.text and "<b>x</b>" not in found.text
 
 
 def test_staff_scope_lists_the_day_and_posts_status(client: TestClient, settings: Settings, db: Database) -> None:
