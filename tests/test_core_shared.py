@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pwa import devices, i18n, names, notify, phones
+from pwa import devices, i18n, notify, phones
 from pwa.db import Database
 from pwa.i18n import gettext as _
 
@@ -73,8 +73,3 @@ def test_device_upsert_refreshes_language(db: Database) -> None:
 def test_topics_are_checked() -> None:
     assert notify.valid_topic("commune:2020") and notify.valid_topic("news")
     assert not notify.valid_topic("commune:abc") and not notify.valid_topic("everything")
-
-
-def test_names_are_masked_without_telling_lengths() -> None:
-    assert names.mask_name("Hoàng Thị Mai") == "Hoàng T*** M**"
-    assert names.mask_name("Mai") == "M***" and names.mask_name("  ") == ""
