@@ -55,7 +55,9 @@ def _pickups(database: Database, settings: Settings) -> Iterator[str]:
         data = {"name": name, "phone": phone, "ward_code": ward, "street": street, "date": mornings[0].isoformat(),
                 "shift": shift, "parcels": parcels, "weight_kg": weight, "service": service}  # fmt: skip
         try:
-            made, _new = booking.submit(database, settings, data, device_key=None, idempotency_key=f"demo-{name}")
+            made, _new = booking.submit(
+                database, settings, data, device_key=None, idempotency_key=f"demo-{name}", client=None
+            )
         except Exception as exc:  # a demo shift past its cut-off: say so, keep going
             yield f"DEMO: could not book {name}: {exc}"
             continue

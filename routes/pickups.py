@@ -7,14 +7,16 @@ from datetime import date
 from typing import Any
 
 import segno
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from vietnam_provinces import Province
 
-from pwa import admin_units, phones
-from pwa.errors import AppError, Invalid, NotFound
+from pwa import admin_units, names, phones
+from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
+from pwa.models import Pickup
 from pwa.pickups import address, booking, slots, tariff, validate
 from pwa.pickups.booking import Booking, SlotFull
 from pwa.pickups.notices import service_text, shift_text, status_text
@@ -58,7 +60,12 @@ def validate_defaults(request: Request) -> dict[str, Any]:
 
 
 async def _page(
-    request: Request, values: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200, **extra: Any
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
     database, settings = db(request), settings_of(request)
 
@@ -82,7 +89,7 @@ async def _page(
         **WORDS,
         **extra,
     }
-    return render(request, "pickups/new.html", context, status=status, block="content")
+    return render(request, "pickups/new.html", context, status=status, block="content", headers=headers)
 
 
 async def new(request: Request) -> Response:
@@ -128,10 +135,21 @@ async def create(request: Request) -> Response:
     database, settings, device = db(request), settings_of(request), device_key(request)
     try:
         made, _created = await database.run(
-            booking.submit, database, settings, values, device_key=device, idempotency_key=values["idempotency_key"]
+            booking.submit,
+            database,
+            settings,
+            values,
+            device_key=device,
+            idempotency_key=values["idempotency_key"],
+            client=client_address(request),
         )
+    except RateLimited as exc:
+        return await _page(request, values, status=429, headers=exc.headers, problem=exc.message)
     except SlotFull as exc:
         return await _page(request, values, exc.fields, 409, full=exc.message, alternatives=exc.slots)
+    except booking.KeyReused as exc:  # Back after booking, then edited: offer this form as a new booking
+        fresh = {**values, "idempotency_key": ""}
+        return await _page(request, fresh, status=409, already_booked=True, earlier=exc.booking_code)
     except Invalid as exc:
         return await _page(request, values, exc.fields, 422)
     return redirect(f"/pickups/{made.code}", request=request)
@@ -195,6 +213,8 @@ async def _detail(
         "changeable": made.changeable(),
         "qr": qr_svg(made.code, settings.base_url),
         "phone_masked": phones.masked(made.phone),
+        # The code travels in push messages and the QR: strangers with it see no name or street.
+        "shown_name": made.name if manage else names.mask_name(made.name),
         "free": await database.run(load) if manage and made.changeable() else [],
         "errors": errors or {},
         **WORDS,
@@ -209,9 +229,7 @@ async def _act(request: Request, action: str) -> Response:
 
     def apply() -> None:
         with database.write() as session:
-            pickup = booking.get(session, code)
-            if pickup is None or not booking.may_manage(session, pickup, device):
-                raise NotFound()
+            pickup = booking.for_change(session, code, device)
             if action == "cancel":
                 booking.cancel(session, settings, pickup, actor="customer")
             else:
@@ -272,14 +290,14 @@ async def find(request: Request) -> Response:
     code, phone = str(form.get("code", ""))[:40], str(form.get("phone", ""))[:40]
     database, device = db(request), device_key(request)
 
-    def lookup() -> str:
-        with database.write() as session:
-            pickup = booking.find(session, code=code, phone=phone, client=client_address(request))
-            booking.follow(session, pickup, device)
-            return pickup.code
+    def remember(session: Session, pickup: Pickup) -> str:
+        booking.follow(session, pickup, device)
+        return pickup.code
 
     try:
-        found = await database.run(lookup)
+        found = await database.run(
+            booking.lookup, database, code=code, phone=phone, client=client_address(request), then=remember
+        )
     except AppError as exc:
         if exc.status not in (404, 429):
             raise

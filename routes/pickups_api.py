@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
+from pwa.models import Pickup
 from pwa.pickups import booking, slots, staff, validate
 from pwa.pickups.booking import Booking, SlotFull
 from routes._web import client_address, db, known_device_key, settings_of
@@ -96,14 +98,15 @@ async def create(request: Request) -> Response:
     database, settings = db(request), settings_of(request)
     key = request.headers.get("idempotency-key")
 
-    def throttle() -> None:
-        with database.write() as session:
-            booking.throttle(session, client_address(request))
-
-    await database.run(throttle)
     try:
         made, created = await database.run(
-            booking.submit, database, settings, data, device_key=known_device_key(request), idempotency_key=key
+            booking.submit,
+            database,
+            settings,
+            data,
+            device_key=known_device_key(request),
+            idempotency_key=key,
+            client=client_address(request),
         )
     except SlotFull as exc:
         return full_response(exc)
@@ -114,14 +117,14 @@ async def _found(request: Request, phone: str, fn: Any = None) -> Booking:
     database, settings = db(request), settings_of(request)
     code = request.path_params["code"]
 
-    def load() -> Booking:
-        with database.write() as session:
-            pickup = booking.find(session, code=code, phone=phone, client=client_address(request))
-            if fn is not None:
-                fn(session, settings, pickup)
-            return booking.view(session, pickup, settings)
+    def then(session: Session, pickup: Pickup) -> Booking:
+        if fn is not None:
+            fn(session, settings, pickup)
+        return booking.view(session, pickup, settings)
 
-    return await database.run(load)
+    return await database.run(
+        booking.lookup, database, code=code, phone=phone, client=client_address(request), then=then
+    )
 
 
 async def show(request: Request) -> Response:

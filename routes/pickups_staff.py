@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pwa import phones
 from pwa.errors import AppError, Invalid
 from pwa.pickups import slots, staff, validate
 from pwa.pickups.notices import service_text, shift_text, status_text
@@ -17,24 +18,30 @@ from routes._web import db, redirect, render, settings_of, staff_required
 STATUSES = ("booked", "assigned", "collected", "failed", "cancelled")
 
 
-def _filters(request: Request) -> dict[str, Any]:
-    settings, errors = settings_of(request), dict[str, str]()
+def _filters(request: Request, errors: dict[str, str]) -> dict[str, Any]:
+    """The chosen day, shift and status; a bad date shows today and says so in `errors`."""
+    settings, problems = settings_of(request), dict[str, str]()
     raw = request.query_params.get("date") or slots.today(settings).isoformat()
-    day = validate.check_date(raw, errors)
+    day = validate.check_date(raw, problems)
+    if problems:
+        errors["f-date"] = problems["date"]
     shift = request.query_params.get("shift") if request.query_params.get("shift") in slots.SHIFTS else ""
     status = request.query_params.get("status") if request.query_params.get("status") in STATUSES else ""
-    return {"day": slots.today(settings) if errors else day, "shift": shift, "status": status}
+    return {"day": slots.today(settings) if problems else day, "shift": shift, "status": status}
 
 
 async def day(request: Request, errors: dict[str, str] | None = None, status: int = 200) -> Response:
     """The day's pickups, morning then afternoon, with the shifts' capacity."""
-    database, settings, chosen = db(request), settings_of(request), _filters(request)
+    errors = dict(errors or {})
+    database, settings, chosen = db(request), settings_of(request), _filters(request, errors)
+    if "f-date" in errors and status == 200:
+        status = 400
 
     def load() -> dict[str, Any]:
         with database.read() as session:
             listed = staff.day_list(session, settings, day=chosen["day"], shift=chosen["shift"] or None,
                                     status=chosen["status"] or None)  # fmt: skip
-            capacity = slots.listing(session, settings, start=chosen["day"], days=1)
+            capacity = slots.of_day(session, settings, chosen["day"])
             closed = slots.closed_days(session, settings, chosen["day"], chosen["day"])
             return {"pickups": listed, "capacity": capacity, "closed": closed.get(chosen["day"])}
 
@@ -44,7 +51,8 @@ async def day(request: Request, errors: dict[str, str] | None = None, status: in
         "statuses": STATUSES,
         "previous": chosen["day"] - timedelta(days=1),
         "next": chosen["day"] + timedelta(days=1),
-        "errors": errors or {},
+        "errors": errors,
+        "phone_display": phones.display,
         "status_text": status_text,
         "shift_text": shift_text,
         "service_text": service_text,
@@ -99,11 +107,11 @@ async def plan(request: Request) -> Response:
                 slots.set_closed(session, settings, day=on, closed=form.get("closed") == "1",
                                  reason=str(form.get("reason", "")), actor=actor)  # fmt: skip
                 return
-            raw = str(form.get("capacity", "")).strip()
-            if not raw.isdigit():
+            capacity = validate.whole_number(form.get("capacity"), digits=4)
+            if capacity is None:
                 raise Invalid(fields={"capacity": validate_capacity_message()})
             slots.set_capacity(
-                session, settings, day=on, shift=str(form.get("shift", "")), capacity=int(raw), actor=actor
+                session, settings, day=on, shift=str(form.get("shift", "")), capacity=capacity, actor=actor
             )
 
     try:

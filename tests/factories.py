@@ -175,6 +175,6 @@ def make_pickup(db: Database, settings: Settings, device_key: str | None = None,
     from pwa.pickups import booking
 
     made, _created = booking.submit(
-        db, settings, booking_body(settings, **changes), device_key=device_key, idempotency_key=None
+        db, settings, booking_body(settings, **changes), device_key=device_key, idempotency_key=None, client=None
     )
     return made.code

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlmodel import Session
 
 from pwa import audit, devices, notify, s10
 from pwa.db import Database
@@ -28,13 +30,13 @@ def test_booking_codes_are_60_bit_crockford_and_forgive_typing() -> None:
 
 def test_booking_gives_one_valid_s10_number_per_parcel(db: Database, settings: Settings) -> None:
     made, created = booking.submit(
-        db, settings, booking_body(settings, parcels=3), device_key=None, idempotency_key=None
+        db, settings, booking_body(settings, parcels=3), device_key=None, idempotency_key=None, client=None
     )
     assert created and made.status == "booked"
     assert len(made.tracking_numbers) == 3 and len(set(made.tracking_numbers)) == 3
     assert all(s10.is_valid(n) and n.startswith("E") and n.endswith("VN") for n in made.tracking_numbers)
     economy, _ = booking.submit(
-        db, settings, booking_body(settings, service="economy"), device_key=None, idempotency_key=None
+        db, settings, booking_body(settings, service="economy"), device_key=None, idempotency_key=None, client=None
     )
     assert all(n.startswith("C") for n in economy.tracking_numbers)
 
@@ -85,11 +87,15 @@ def test_cancelling_gives_the_place_back(db: Database, settings: Settings) -> No
     make_pickup(db, settings, date=day.isoformat())  # the place is free again
 
 
-def test_cut_off_follows_the_post_office_clock(settings: Settings) -> None:
-    day = open_day(settings)
-    morning = slots.cutoff(settings, day, "morning")
-    assert morning.astimezone(settings.tz).hour == 20 and morning.date() == day - timedelta(days=1)
-    assert slots.cutoff(settings, day, "afternoon").astimezone(settings.tz).hour == 11
+def test_cut_off_follows_the_post_office_clock(db: Database, settings: Settings) -> None:
+    day = date(2026, 11, 26)  # a Thursday
+    assert slots.cutoff(settings, day, "morning") == datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 20:00 the day before
+    assert slots.cutoff(settings, day, "afternoon") == datetime(2026, 11, 26, 4, 0, tzinfo=UTC)  # 11:00 that day
+    late = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)  # 00:30 on the 26th in Vietnam, still the 25th in UTC
+    assert slots.today(settings, late) == day
+    with db.read() as session:
+        first = slots.listing(session, settings, days=1, now=late)
+    assert [(s.day, s.shift) for s in first] == [(day, "afternoon")]  # the morning closed at 20:00 yesterday
 
 
 def test_no_change_after_the_cut_off(db: Database, settings: Settings) -> None:
@@ -120,13 +126,13 @@ def test_closed_weekday_and_holiday_and_past_slots_are_refused(db: Database, set
 
 def test_same_idempotency_key_gives_the_same_booking(db: Database, settings: Settings) -> None:
     body = booking_body(settings)
-    first, created = booking.submit(db, settings, body, device_key=None, idempotency_key="k-1")
+    first, created = booking.submit(db, settings, body, device_key=None, idempotency_key="k-1", client=None)
     again, created_again = booking.submit(
-        db, settings, {**body, "phone": "+84912345678"}, device_key=None, idempotency_key="k-1"
+        db, settings, {**body, "phone": "+84912345678"}, device_key=None, idempotency_key="k-1", client=None
     )
     assert created and not created_again and again.code == first.code
     with pytest.raises(Invalid):
-        booking.submit(db, settings, {**body, "parcels": 3}, device_key=None, idempotency_key="k-1")
+        booking.submit(db, settings, {**body, "parcels": 3}, device_key=None, idempotency_key="k-1", client=None)
 
 
 def test_every_bad_field_gets_its_own_message(db: Database, settings: Settings) -> None:
@@ -135,7 +141,7 @@ def test_every_bad_field_gets_its_own_message(db: Database, settings: Settings) 
         **{"parcels": 0, "weight_kg": 31, "service": "teleport", "longest_cm": 151, "cod_vnd": -5, "note": "a\x00b"},
     }
     with pytest.raises(Invalid) as refused:
-        booking.submit(db, settings, body, device_key=None, idempotency_key=None)
+        booking.submit(db, settings, body, device_key=None, idempotency_key=None, client=None)
     assert set(refused.value.fields) == {
         "name", "phone", "ward_code", "street", "date", "shift", "parcels", "weight_kg", "service", "longest_cm",
         "cod_vnd", "note",
@@ -195,3 +201,67 @@ def test_listing_hides_shifts_past_their_cut_off(db: Database, settings: Setting
         shifts = [s.shift for s in slots.listing(session, settings, start=day, days=1, now=noon_before)]
     assert shifts == []  # morning closed the evening before, afternoon at 11:00
     assert utcnow() < slots.cutoff(settings, day, "morning")
+
+
+def _race(db: Database, actions: Sequence[Callable[[Session], None]]) -> list[str]:
+    """Run each action in its own thread and write transaction, all at once; 'ok' or 'refused' each."""
+    outcomes: list[str] = []
+    lock, start = threading.Lock(), threading.Barrier(len(actions))
+
+    def run(action: Callable[[Session], None]) -> None:
+        start.wait()
+        try:
+            with db.write() as session:
+                action(session)
+            result = "ok"
+        except Conflict:
+            result = "refused"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def _room(db: Database, settings: Settings, day: date) -> int:
+    with db.read() as session:
+        (slot,) = [s for s in slots.listing(session, settings, start=day, days=1) if s.shift == "morning"]
+    return slot.remaining
+
+
+def test_concurrent_cancels_give_the_place_back_once(db: Database, settings: Settings) -> None:
+    day, device = open_day(settings), "d" * 64
+    set_capacity(db, settings, day, "morning", 2)
+    code = make_pickup(db, settings, device_key=device, date=day.isoformat())
+    make_pickup(db, settings, date=day.isoformat())
+
+    def customer(session: Session) -> None:
+        booking.cancel(session, settings, booking.for_change(session, code, device), actor="customer")
+
+    def clerk(session: Session) -> None:
+        staff.change(session, settings, code=code, action="cancel", data={}, actor="staff:lan")
+
+    assert _race(db, [customer] * 5 + [clerk] * 3) == ["ok"] + ["refused"] * 7
+    assert _room(db, settings, day) == 1  # one place back, not two or more
+
+
+def test_collected_racing_a_cancel_keeps_the_count_right(db: Database, settings: Settings) -> None:
+    day, device = open_day(settings), "d" * 64
+    set_capacity(db, settings, day, "morning", 1)
+    code = make_pickup(db, settings, device_key=device, date=day.isoformat(), parcels=1)
+
+    def customer(session: Session) -> None:
+        booking.cancel(session, settings, booking.for_change(session, code, device), actor="customer")
+
+    def courier(session: Session) -> None:
+        data = {"collected_parcels": "1"}
+        staff.change(session, settings, code=code, action="collected", data=data, actor="staff:lan")
+
+    assert _race(db, [customer, courier] * 3) == ["ok"] + ["refused"] * 5
+    with db.read() as session:
+        status = booking.get(session, code).status  # type: ignore[union-attr]
+    assert _room(db, settings, day) == (1 if status == "cancelled" else 0)

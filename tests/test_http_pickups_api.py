@@ -12,8 +12,9 @@ from starlette.testclient import TestClient
 
 from pwa import accounts, s10
 from pwa.db import Database
+from pwa.pickups import booking
 from pwa.settings import Settings
-from tests.factories import booking_body, open_day, set_capacity
+from tests.factories import booking_body, open_day, set_capacity, token_in
 from tests.live import LiveServer
 
 
@@ -58,6 +59,7 @@ def test_repeated_idempotency_key_makes_one_booking(client: TestClient, settings
     second = client.post("/api/v1/pickups", json=body, headers=headers)
     other = client.post("/api/v1/pickups", json={**body, "parcels": 5}, headers=headers)
     assert (first.status_code, second.status_code, other.status_code) == (201, 200, 422)
+    assert other.json()["error"]["code"] == "invalid" and "idempotency_key" in other.json()["error"]["fields"]
     assert first.json()["code"] == second.json()["code"]
     assert first.json()["tracking_numbers"] == second.json()["tracking_numbers"]
 
@@ -98,9 +100,14 @@ def test_garbage_gets_422_never_500(client: TestClient, settings: Settings) -> N
 
 
 def test_emoji_and_script_tags_are_stored_as_text(client: TestClient, settings: Settings) -> None:
-    note = "Gọi trước 😀 <script>alert(1)</script>"
-    body = client.post("/api/v1/pickups", json=booking_body(settings, note=note)).json()
+    note, name = "Gọi trước 😀 <script>alert(1)</script>", "Mai 🌸 <b>x</b>"
+    body = client.post("/api/v1/pickups", json=booking_body(settings, note=note, name=name)).json()
     assert client.get(f"/api/v1/pickups/{body['code']}?phone=0912345678").json()["note"] == note
+    token = token_in(client.get("/pickups").text)
+    found = client.post("/pickups/find", data={"csrf_token": token, "code": body["code"], "phone": "0912345678"})
+    assert found.status_code == 200 and found.url.path == f"/pickups/{body['code']}"  # the confirmation page
+    assert "Gọi trước 😀 &lt;script&gt;alert(1)&lt;/script&gt;" in found.text and "<script>alert" not in found.text
+    assert "Mai 🌸 &lt;b&gt;x&lt;/b&gt;" in found.text and "<b>x</b>" not in found.text
 
 
 def test_staff_scope_lists_the_day_and_posts_status(client: TestClient, settings: Settings, db: Database) -> None:
@@ -149,3 +156,13 @@ def test_concurrent_bookings_over_http_fill_exactly_the_room(
     with urllib.request.urlopen(f"{live_server.url}/api/v1/slots?date={day.isoformat()}") as response:
         morning = json.loads(response.read())["slots"][0]
     assert morning["shift"] == "morning" and morning["remaining"] == 0
+
+
+def test_wrong_code_and_phone_tries_are_limited(client: TestClient, settings: Settings) -> None:
+    code = client.post("/api/v1/pickups", json=booking_body(settings)).json()["code"]
+    for _ in range(booking.LOOKUP_LIMIT.count - 1):
+        assert client.get(f"/api/v1/pickups/{code}?phone=0987654321").status_code == 404
+    assert client.post(f"/api/v1/pickups/{code}/cancel", json={"phone": "0987654321"}).status_code == 404
+    limited = client.get(f"/api/v1/pickups/{code}?phone=0912345678")  # even the right phone, for now
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+    assert limited.json()["error"]["code"] == "rate_limited"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +25,7 @@ from pwa.settings import Settings
 S10_SERVICE = {"economy": "CP", "express": "EB", "urgent": "EB"}  # C… parcels, E… EMS (DOMAIN.md)
 LOOKUP_LIMIT = ratelimit.Limit(count=10, window=900)  # wrong code/phone pairs per client
 ACTIVE = ("booked", "assigned")
+T = TypeVar("T")
 
 
 class SlotFull(Conflict):
@@ -161,13 +163,26 @@ def _price(settings: Settings, request: validate.BookingInput) -> int:
     ).total_vnd
 
 
-def _by_key(session: Session, key: str, digest: str) -> Pickup | None:
-    existing = session.exec(select(Pickup).where(Pickup.idempotency_key == key)).first()
-    if existing is not None and existing.request_hash != digest:
-        raise Invalid(
+class KeyReused(Invalid):
+    """The idempotency key was already used for a different request.
+
+    `booking_code` is the booking made with it when this device may manage that
+    booking (so a page can link to it), else None.
+    """
+
+    def __init__(self, code: str | None) -> None:
+        self.booking_code = code
+        super().__init__(
             _("Mã chống gửi trùng (Idempotency-Key) này đã dùng cho một yêu cầu khác."),
             fields={"idempotency_key": _("Đã dùng cho một yêu cầu khác.")},
         )
+
+
+def _by_key(session: Session, key: str, digest: str, device_key: str | None) -> Pickup | None:
+    existing = session.exec(select(Pickup).where(Pickup.idempotency_key == key)).first()
+    if existing is not None and existing.request_hash != digest:
+        mine = device_key is not None and may_manage(session, existing, device_key)
+        raise KeyReused(existing.code if mine else None)
     return existing
 
 
@@ -185,7 +200,7 @@ def book(
     if errors:
         raise Invalid(fields=errors)
     key = (idempotency_key or "").strip()[:100] or None
-    if key and (existing := _by_key(session, key, request.digest())) is not None:
+    if key and (existing := _by_key(session, key, request.digest(), device_key)) is not None:
         return view(session, existing, settings), False
     reason = slots.why_closed(session, settings, request.date, request.shift, now)
     if reason:
@@ -236,8 +251,17 @@ def submit(
     *,
     device_key: str | None,
     idempotency_key: str | None,
+    client: str | None,
 ) -> tuple[Booking, bool]:
-    """Book in a transaction of its own; a retry racing its twin gets the twin's booking."""
+    """Book in a transaction of its own; a retry racing its twin gets the twin's booking.
+
+    `client` is the address a form or API call came from: its attempts are
+    counted (committed even when the booking fails) and limited by BOOK_LIMIT.
+    None only for callers without one (the demo loader).
+    """
+    if client is not None:
+        with database.write() as session:
+            throttle(session, client)
     try:
         with database.write() as session:
             return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key)
@@ -248,27 +272,63 @@ def submit(
             return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key)
 
 
-def get(session: Session, code: str) -> Pickup | None:
-    """The booking with this code (typed in any case, with or without dashes)."""
+def get(session: Session, code: str, *, lock: bool = False) -> Pickup | None:
+    """The booking with this code (typed in any case, with or without dashes).
+
+    `lock` is for write paths: the row stays locked until the transaction ends,
+    so two changes (a double-tapped cancel, staff racing the customer) queue and
+    the second sees the first's status. SQLite's BEGIN IMMEDIATE already does
+    that; there FOR UPDATE is left out.
+    """
     normalised = codes.normalise(code)
     if not codes.is_code(normalised):
         return None
-    return session.exec(select(Pickup).where(Pickup.code == normalised)).first()
+    query = select(Pickup).where(Pickup.code == normalised)
+    return session.exec(query.with_for_update() if lock else query).first()
 
 
-def find(session: Session, *, code: str, phone: str, client: str) -> Pickup:
-    """The booking for a code and its phone; one answer for every mismatch, and few tries."""
+def for_change(session: Session, code: str, device_key: str) -> Pickup:
+    """The booking, locked for a change by this device; NotFound unless the device may manage it."""
+    pickup = get(session, code, lock=True)
+    if pickup is None or not may_manage(session, pickup, device_key):
+        raise NotFound()
+    return pickup
+
+
+def not_found() -> NotFound:
+    """The one answer for an unknown code and a wrong phone, word for word."""
+    return NotFound(_("Không tìm thấy đơn với mã và số điện thoại này. Hãy kiểm tra lại cả hai."))
+
+
+def find(session: Session, *, code: str, phone: str, client: str) -> Pickup | None:
+    """The booking for a code and its phone, or None (counted) for every mismatch; few tries.
+
+    A miss returns rather than raises, so the caller's transaction commits the
+    counter (`lookup` does that); RateLimited is raised, as it changes nothing.
+    """
     key = f"pickup_lookup:{client}"
     ratelimit.check(session, key, LOOKUP_LIMIT)
-    pickup = get(session, code)
+    pickup = get(session, code, lock=True)
     try:
         matches = pickup is not None and phones.normalise(phone) == pickup.phone
     except phones.PhoneError:
         matches = False
     if pickup is None or not matches:
         ratelimit.hit(session, key, LOOKUP_LIMIT)
-        raise NotFound(_("Không tìm thấy đơn với mã và số điện thoại này. Hãy kiểm tra lại cả hai."))
+        return None
     return pickup
+
+
+def lookup(database: Database, *, code: str, phone: str, client: str, then: Callable[[Session, Pickup], T]) -> T:
+    """Find a booking by code and phone and apply `then` in one write transaction.
+
+    A miss commits its counted try first and only then raises `not_found()`.
+    """
+    with database.write() as session:
+        pickup = find(session, code=code, phone=phone, client=client)
+        if pickup is not None:
+            return then(session, pickup)
+    raise not_found()
 
 
 def follow(session: Session, pickup: Pickup, device_key: str) -> None:

@@ -109,10 +109,19 @@ def listing(
         for shift in SHIFTS:
             if cutoff(settings, day, shift) <= now:
                 continue
-            row = rows.get((day, shift))
-            capacity = row.capacity if row else settings.pickup_capacity
-            found.append(Slot(day, shift, capacity, max(0, capacity - (row.booked if row else 0))))
+            found.append(_slot(settings, rows.get((day, shift)), day, shift))
     return found
+
+
+def _slot(settings: Settings, row: PickupSlot | None, day: date, shift: str) -> Slot:
+    capacity = row.capacity if row else settings.pickup_capacity
+    return Slot(day, shift, capacity, max(0, capacity - (row.booked if row else 0)))
+
+
+def of_day(session: Session, settings: Settings, day: date) -> list[Slot]:
+    """Both shifts of exactly this day, past or far ahead, open or not: what staff plan and edit."""
+    rows = _rows(session, settings, day, day)
+    return [_slot(settings, rows.get((day, shift)), day, shift) for shift in SHIFTS]
 
 
 def nearest_free(

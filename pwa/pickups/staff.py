@@ -42,8 +42,8 @@ def _check(action: str, data: dict[str, str], pickup: Pickup) -> dict[str, str]:
             errors.pop("name")
         data["courier"] = courier
     if action == "collected":
-        count = str(data.get("collected_parcels", "")).strip()
-        if not count.isdigit() or not 1 <= int(count) <= pickup.parcels:
+        count = validate.whole_number(data.get("collected_parcels"), digits=3)
+        if count is None or not 1 <= count <= pickup.parcels:
             errors["collected_parcels"] = _("Số kiện đã lấy từ 1 đến %(n)d.") % {"n": pickup.parcels}
     if action == "failed":
         reason = validate.check_text(data.get("reason"), "note", required=False, errors=errors)
@@ -56,7 +56,7 @@ def _check(action: str, data: dict[str, str], pickup: Pickup) -> dict[str, str]:
 
 def change(session: Session, settings: Settings, *, code: str, action: str, data: dict[str, str], actor: str) -> None:
     """Apply a staff action to a booking; audited and told to its devices in the same transaction."""
-    pickup = booking.get(session, code)
+    pickup = booking.get(session, code, lock=True)
     if pickup is None:
         raise NotFound()
     errors = _check(action, data, pickup)
@@ -67,7 +67,7 @@ def change(session: Session, settings: Settings, *, code: str, action: str, data
         pickup.courier = detail = data["courier"]
         status = "assigned"
     elif action == "collected":
-        pickup.collected_parcels = int(data["collected_parcels"])
+        pickup.collected_parcels = validate.whole_number(data["collected_parcels"], digits=3)
         detail, status = str(pickup.collected_parcels), "collected"
     elif action == "failed":
         pickup.failure_reason = detail = data["reason"]

@@ -24,6 +24,7 @@ MAX_SIDE_CM = 150  # and 1.5 m per side
 MAX_PARCELS = 50
 MAX_MONEY_VND = 100_000_000
 LIMITS = {"name": 100, "street": 200, "note": 255}
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)  # any day a page may show or link to
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,23 @@ def _integer(raw: Any) -> int | None:
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
-    if isinstance(raw, str) and re.fullmatch(r"-?\d{1,3}([.,\s]\d{3})+|-?\d+", raw.strip()):
+    # ASCII digits, at most 15 of them: int() refuses other scripts' digits and very long numbers.
+    if isinstance(raw, str) and re.fullmatch(r"-?[0-9]{1,3}([.,\s][0-9]{3}){1,4}|-?[0-9]{1,12}", raw.strip()):
         return int(re.sub(r"[.,\s]", "", raw.strip()))
     return None
+
+
+def whole_number(raw: Any, *, digits: int) -> int | None:
+    """A number typed as at most `digits` ASCII digits (no sign, no separators), else None."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= digits else None
 
 
 def _decimal(raw: Any) -> Decimal | None:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         return None
+    if isinstance(raw, str) and not re.fullmatch(r"[-+]?[0-9]{1,9}([.,][0-9]{1,9})?", raw.strip()):
+        return None  # also keeps out exponents such as 1e999999999, which overflow Decimal arithmetic
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation:
@@ -127,14 +137,21 @@ def check_ward(raw: Any, settings: Settings, errors: dict[str, str]) -> int:
 
 
 def check_date(raw: Any, errors: dict[str, str]) -> date:
-    """A calendar date in ISO form (YYYY-MM-DD)."""
+    """A calendar date in ISO form (YYYY-MM-DD), between FIRST_DATE and LAST_DATE."""
     try:
-        return date.fromisoformat(_text(raw))
+        day = date.fromisoformat(_text(raw)[:40])
     except ValueError:
         errors["date"] = (
             _("Chọn ngày lấy hàng.") if _blank(raw) else _("Ngày phải có dạng NNNN-TT-NN, ví dụ 2026-11-27.")
         )
-        return date.min
+        return FIRST_DATE
+    if not FIRST_DATE <= day <= LAST_DATE:  # the day before or after must still be a date
+        errors["date"] = _("Ngày phải trong khoảng từ năm %(first)d đến năm %(last)d.") % {
+            "first": FIRST_DATE.year,
+            "last": LAST_DATE.year,
+        }
+        return FIRST_DATE
+    return day
 
 
 def _check_count(raw: Any, errors: dict[str, str]) -> int:
