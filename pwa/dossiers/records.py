@@ -105,14 +105,3 @@ def search_text(code: str, procedure: str) -> str:
 def _escape_like(text: str) -> str:
     """`%` and `_` typed by staff are literal characters, not wildcards."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def mask_name(name: str) -> str:
-    """`Nguyễn Văn An` → `Nguyễn V*** A**`: the family name, then initials (stars never tell lengths)."""
-    words = name.split()
-    if not words:
-        return ""
-    if len(words) == 1:
-        return words[0][0] + "***"
-    middle = [w[0] + "***" for w in words[1:-1]]
-    return " ".join([words[0], *middle, words[-1][0] + "**"])

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from pwa.dossiers.records import mask_name
 from pwa.dossiers.statuses import DONE_CODES, Step, channel_label, step_for
 from pwa.i18n import gettext as _
 from pwa.models import Dossier, DossierEvent, utcnow
+from pwa.names import mask_name
 
 DUE_SOON_DAYS = 2
 DUE_STATES = ("on_time", "due_soon", "overdue", "done")

@@ -79,8 +79,12 @@
     queue(form);
   }, true);
   document.addEventListener("htmx:sendError", (event) => {
-    const form = event.target.closest && event.target.closest("form[data-offline-queue]");
-    if (form) queue(form); // online on paper, but the request never reached the server
+    // Only the form's own post: a live quote failing inside the form must not send the form.
+    const source = event.detail && event.detail.elt;
+    const verb = event.detail && event.detail.requestConfig ? event.detail.requestConfig.verb : "";
+    if (source && source.matches && source.matches("form[data-offline-queue]") && verb === "post") {
+      queue(source); // online on paper, but the request never reached the server
+    }
   });
 
   async function renderLists() {
