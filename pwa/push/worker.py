@@ -19,7 +19,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -196,6 +196,7 @@ class Worker:
         self.database, self.settings = database, settings
         self.identity = identity or load_identity(settings)
         self.token = secrets.token_hex(8)
+        self.clock: Callable[[], float] = time.monotonic  # times leases; tests move it
 
     def _sender(self) -> Sender:
         s = self.settings
@@ -247,7 +248,7 @@ class Worker:
                         batch = await loop.run_in_executor(db, self._claim, now or utcnow())
                         if not batch:
                             break
-                        deadline = time.monotonic() + lease / 2
+                        deadline = self.clock() + lease / 2
                         for job in batch:
                             await jobs.put((job, deadline))
                     for _ in range(sender.concurrency):
@@ -257,7 +258,7 @@ class Worker:
                     nonlocal attempts
                     while (item := await jobs.get()) is not None:
                         job, deadline = item
-                        if time.monotonic() > deadline:
+                        if self.clock() > deadline:
                             continue  # its lease is running out: it comes back to the queue, for us or another
                         outcomes.append(await sender.send(job))
                         attempts += 1
