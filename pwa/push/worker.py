@@ -39,6 +39,7 @@ log = logging.getLogger("pwa.push")
 BATCH = 500
 BACKOFF_BASE = 30.0
 BACKOFF_MAX = 3600.0
+NICE = 10  # CPU priority the worker beside `pwa serve` gives up
 
 
 def backoff(attempts: int) -> float:
@@ -307,7 +308,8 @@ class WorkerProcess:
 
     def start(self) -> None:
         """Begin delivering."""
-        cmd = [sys.executable, "-m", "pwa.cli", "worker"]
+        # Niced: encrypting a fan-out is background work; a person waiting for a page comes first.
+        cmd = [sys.executable, "-m", "pwa.cli", "worker", "--nice", str(NICE)]
         self._process = subprocess.Popen(cmd, env=self._env())
 
     def stop(self, timeout: float = 15.0) -> None:
