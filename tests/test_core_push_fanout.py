@@ -17,9 +17,9 @@ from sqlmodel import select
 from pwa import notify
 from pwa.db import Database
 from pwa.models import PushDelivery, PushSubscription, utcnow
-from pwa.push import vapid
+from pwa.push import notices, vapid
 from pwa.push.sender import JWT_LIFETIME, JWT_RENEW_BEFORE, Outcome, Tokens
-from pwa.push.worker import Worker, claim, record
+from pwa.push.worker import Worker, claim, due, record
 from pwa.settings import Settings
 from tests.factories import delivery_statuses, make_device, subscribe
 from tests.fakepush import FakePushService, check_vapid
@@ -139,3 +139,22 @@ def in_thread(work: Coroutine[Any, Any, int]) -> int:
     """Run on a thread of its own: the browser tests keep an event loop on this one."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, work).result()
+
+
+def test_idle_check_sees_due_deliveries_and_notices_only(db: Database, push: FakePushService) -> None:
+    now = utcnow()
+    with db.read() as session:
+        assert not due(session, now)
+    queue_news(db, push, 1)
+    with db.read() as session:
+        assert due(session, now + timedelta(seconds=1))
+    with db.write() as session:
+        claim(session, token="me", now=now + timedelta(seconds=1), lease=60)
+    with db.read() as session:
+        assert not due(session, now + timedelta(seconds=2))  # leased to a worker: not due again until it ends
+    later = now + timedelta(hours=1)
+    draft = notices.check(title="Nghỉ lễ", body="Nghỉ 1/1.", url="", topics=["news"], send_at=later, now=now)
+    with db.write() as session:
+        notices.create(session, draft, actor="staff:lan")
+    with db.read() as session:
+        assert not due(session, now + timedelta(seconds=2)) and due(session, later)

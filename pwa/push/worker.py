@@ -28,7 +28,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from pwa.db import Database
-from pwa.models import PushDelivery, PushSubscription, utcnow
+from pwa.models import Notice, PushDelivery, PushSubscription, utcnow
 from pwa.push import notices
 from pwa.push.sender import Job, Outcome, Sender
 from pwa.push.vapid import Identity
@@ -46,6 +46,13 @@ def backoff(attempts: int) -> float:
     """Seconds before retry number `attempts`: 30 s doubling to an hour, with jitter."""
     base: float = min(BACKOFF_MAX, BACKOFF_BASE * 2.0 ** max(0, attempts - 1))
     return base * random.uniform(1.0, 1.25)
+
+
+def due(session: Session, now: datetime) -> bool:
+    """Whether a delivery or a scheduled notice is waiting to be sent at `now`."""
+    delivery = select(PushDelivery.id).where(PushDelivery.status == "queued", col(PushDelivery.next_attempt_at) <= now)
+    notice = select(Notice.id).where(col(Notice.dispatched_at).is_(None), col(Notice.send_at) <= now)
+    return session.exec(delivery.limit(1)).first() is not None or session.exec(notice.limit(1)).first() is not None
 
 
 def claim(session: Session, *, token: str, now: datetime, lease: float, limit: int = BATCH) -> list[Job]:
@@ -203,13 +210,14 @@ class Worker:
         s = self.settings
         return Sender(self.identity, base_url=s.base_url, concurrency=s.push_concurrency, timeout=s.push_timeout)
 
-    async def run(self, stop: asyncio.Event, *, poll: float = 1.0) -> None:
-        """Deliver until `stop` is set; idle rounds wait `poll` seconds."""
+    async def run(self, stop: asyncio.Event, *, poll: float = 0.25) -> None:
+        """Deliver until `stop` is set; while idle, look every `poll` seconds with a cheap read."""
         async with self._sender() as sender:
             log.info("push worker %s started", self.token)
             while not stop.is_set():
                 try:
-                    done = await self.pump(sender, stop=stop)
+                    due = await asyncio.to_thread(self._anything_due, utcnow())
+                    done = await self.pump(sender, stop=stop) if due else 0
                 except Exception:  # a database hiccup must not end the worker
                     log.exception("push delivery round failed")
                     done = 0
@@ -270,6 +278,11 @@ class Worker:
                 await asyncio.gather(*(tasks.create_task(send()) for _ in range(sender.concurrency)))
                 flush()
         return attempts
+
+    def _anything_due(self, now: datetime) -> bool:
+        """A delivery or a scheduled notice is due: two index lookups, no write lock taken."""
+        with self.database.read() as session:
+            return due(session, now)
 
     def _claim(self, now: datetime) -> list[Job]:
         with self.database.write() as session:
