@@ -4,7 +4,14 @@ Prints messages/second and its ratio to (a) a pure encrypt-and-sign loop and
 (b) a plain sequential `pywebpush.webpush()` loop (sampled, then scaled), and
 the latency of `GET /` while the fan-out runs against its idle value.
 Targets: ≥ 0.5× the encrypt-and-sign loop, ≥ 10× sequential, latency ≤ 2× idle.
-The push service is a separate process that answers 201 at once.
+
+The push service is a separate process that checks the headers and the VAPID
+JWT and answers 201 after `BENCH_PUSH_LATENCY_MS` (default 40 ms: a real push
+service is a network round trip away). The delay applies to every request, from
+the sequential loop and from the worker alike; `BENCH_PUSH_LATENCY_MS=0` gives
+the instant service of the first version. The worker runs with
+`PWA_PUSH_CONCURRENCY` 256 (the app's default) unless set: at a 40 ms round
+trip 64 could have at most 1,600 requests a second in flight.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from pwa.settings import Settings  # noqa: E402
 from tests.live import LiveServer, free_port  # noqa: E402
 
 N = int(os.environ.get("BENCH_SUBSCRIPTIONS", "10000"))
+LATENCY_MS = float(os.environ.get("BENCH_PUSH_LATENCY_MS", "40"))
+CONCURRENCY = int(os.environ.get("PWA_PUSH_CONCURRENCY", "256"))
 SEQUENTIAL_SAMPLE = 200
 KEYS = 50  # distinct browser key pairs, cycled (the cost per message does not depend on reuse)
 
@@ -108,6 +117,14 @@ def remaining(database: Database) -> int:
         return int(session.exec(select(func.count()).where(PushDelivery.status == "queued")).one())
 
 
+def statuses(database: Database) -> dict[str, int]:
+    from sqlmodel import func, select
+
+    with database.read() as session:
+        query = select(PushDelivery.status, func.count()).group_by(PushDelivery.status)
+        return {status: int(n) for status, n in session.exec(query).all()}
+
+
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-push-"))
     url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
@@ -115,7 +132,7 @@ def main() -> None:
     database = Database(url)
     migrate(database)
     port = free_port()
-    push = subprocess.Popen([sys.executable, "-m", "tests.fakepush", str(port)], cwd=ROOT)
+    push = subprocess.Popen([sys.executable, "-m", "tests.fakepush", str(port), str(LATENCY_MS)], cwd=ROOT)
     origin = f"http://127.0.0.1:{port}"
     try:
         time.sleep(1.5)
@@ -128,7 +145,12 @@ def main() -> None:
         )
         crypto = encrypt_and_sign_rate(identity, keys, payload, origin)
         sequential = sequential_rate(identity, keys, payload, origin)
-        env = {"DATABASE_URL": url, "PWA_INSTANCE_DIR": str(settings.instance_dir), "PWA_PUSH_WORKER": "1"}
+        env = {
+            "DATABASE_URL": url,
+            "PWA_INSTANCE_DIR": str(settings.instance_dir),
+            "PWA_PUSH_WORKER": "1",
+            "PWA_PUSH_CONCURRENCY": str(CONCURRENCY),
+        }
         with LiveServer(env) as server:
             idle = statistics.median(page_latency(server.url + "/", 40))
             message = notify.Message(
@@ -146,7 +168,10 @@ def main() -> None:
             elapsed = time.perf_counter() - start
         rate = N / elapsed
         during = statistics.median(busy) if busy else idle
+        outcome = statuses(database)
+        print(f"push service latency: {LATENCY_MS:g} ms per request; worker concurrency: {CONCURRENCY}")
         print(f"subscriptions: {N}; enqueue (inbox + outbox rows, one transaction): {enqueued:.2f} s")
+        print(f"deliveries: {outcome}")
         print(f"fan-out: {rate:,.0f} messages/s ({elapsed:.1f} s from commit to the last 201)")
         print(f"encrypt-and-sign loop: {crypto:,.0f} /s -> ratio {rate / crypto:.2f} (target >= 0.5)")
         print(f"sequential webpush(): {sequential:,.0f} /s -> ratio {rate / sequential:.1f} (target >= 10)")
@@ -154,6 +179,8 @@ def main() -> None:
             f"GET / median: idle {idle * 1000:.1f} ms, during fan-out {during * 1000:.1f} ms "
             f"-> {during / idle:.2f}x (target <= 2), {len(busy)} samples"
         )
+        if outcome != {"sent": N}:
+            sys.exit("not every delivery was accepted: the figures above do not count")
     finally:
         push.terminate()
         push.wait()

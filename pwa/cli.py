@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,6 +50,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from pwa.push.worker import Worker
 
     logging.basicConfig(level=logging.INFO)
+    if args.nice:
+        os.nice(args.nice)
     settings = Settings.from_env()
     database = Database(settings.database_url)
     migrate(database)
@@ -147,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="deliver push notifications (also runs inside `serve`)")
     worker.add_argument("--once", action="store_true", help="send what is due, then exit")
+    worker.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by N (0-19)")
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=cmd_demo)

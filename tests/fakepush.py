@@ -73,6 +73,35 @@ class FakeSubscription:
         }
 
 
+def check_vapid(authorization: str, origin: str, expected_key: str | None = None) -> dict[str, Any]:
+    """The JWT's claims, once its signature, `aud`, `exp` and `sub` pass; ValueError otherwise."""
+    scheme, _sep, params = authorization.partition(" ")
+    if scheme.lower() != "vapid":
+        raise ValueError("Authorization is not vapid")
+    parts = dict(p.strip().split("=", 1) for p in params.split(","))
+    token, key = parts["t"], parts["k"]
+    if expected_key and key != expected_key:
+        raise ValueError("VAPID key differs from the subscription's applicationServerKey")
+    head, body, sig = token.split(".")
+    if json.loads(unb64url(head)).get("alg") != "ES256":
+        raise ValueError("alg is not ES256")
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64url(key))
+    raw = unb64url(sig)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    try:
+        public.verify(der, f"{head}.{body}".encode(), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature as exc:
+        raise ValueError("bad JWT signature") from exc
+    claims: dict[str, Any] = json.loads(unb64url(body))
+    if claims.get("aud") != origin:
+        raise ValueError(f"aud {claims.get('aud')!r} is not {origin!r}")
+    if not time.time() < int(claims.get("exp", 0)) <= time.time() + 24 * 3600:
+        raise ValueError("exp missing, past or more than 24 h ahead")
+    if not str(claims.get("sub", "")).startswith(("mailto:", "https://")):
+        raise ValueError("sub is not mailto: or https:")
+    return claims
+
+
 class FakePushService:
     """Runs on a free port in a thread; `with FakePushService() as push:`."""
 
@@ -110,31 +139,7 @@ class FakePushService:
 
     # --- checks a real push service makes ---
     def _check_vapid(self, request: web.Request) -> dict[str, Any]:
-        scheme, _sep, params = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "vapid":
-            raise ValueError("Authorization is not vapid")
-        parts = dict(p.strip().split("=", 1) for p in params.split(","))
-        token, key = parts["t"], parts["k"]
-        if self.expected_vapid_key and key != self.expected_vapid_key:
-            raise ValueError("VAPID key differs from the subscription's applicationServerKey")
-        head, body, sig = token.split(".")
-        if json.loads(unb64url(head)).get("alg") != "ES256":
-            raise ValueError("alg is not ES256")
-        public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64url(key))
-        raw = unb64url(sig)
-        der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-        try:
-            public.verify(der, f"{head}.{body}".encode(), ec.ECDSA(hashes.SHA256()))
-        except InvalidSignature as exc:
-            raise ValueError("bad JWT signature") from exc
-        claims: dict[str, Any] = json.loads(unb64url(body))
-        if claims.get("aud") != self.origin:
-            raise ValueError(f"aud {claims.get('aud')!r} is not {self.origin!r}")
-        if not time.time() < int(claims.get("exp", 0)) <= time.time() + 24 * 3600:
-            raise ValueError("exp missing, past or more than 24 h ahead")
-        if not str(claims.get("sub", "")).startswith(("mailto:", "https://")):
-            raise ValueError("sub is not mailto: or https:")
-        return claims
+        return check_vapid(request.headers.get("Authorization", ""), self.origin, self.expected_vapid_key)
 
     async def _push(self, request: web.Request) -> web.Response:
         sub = self.subs.get(request.match_info["sub_id"])
@@ -191,11 +196,26 @@ class FakePushService:
         self._thread.join(10)
 
 
-def serve_fast(port: int) -> None:
-    """A push service that answers 201 without checking (for the benchmark's other process)."""
+def serve_fast(port: int, latency: float) -> None:
+    """The benchmark's push service: answers 201 after `latency` seconds (a real one is a network
+    round trip away), checking the headers and the VAPID JWT but not decrypting (the tests do that).
+    Each distinct JWT is verified once, as real push services cache them; `exp` is checked every time."""
+    origin = f"http://127.0.0.1:{port}"
+    verified: dict[str, float] = {}
 
     async def accept(request: web.Request) -> web.Response:
         await request.read()
+        await asyncio.sleep(latency)
+        authorization = request.headers.get("Authorization", "")
+        try:
+            if authorization not in verified:
+                verified[authorization] = float(check_vapid(authorization, origin)["exp"])
+            if verified[authorization] <= time.time():
+                raise ValueError("JWT expired")
+            if not request.headers.get("TTL", "").isdigit() or request.headers.get("Content-Encoding") != "aes128gcm":
+                raise ValueError("TTL or Content-Encoding missing")
+        except (ValueError, KeyError) as exc:
+            return web.Response(status=400, text=str(exc))
         return web.Response(status=201)
 
     app = web.Application()
@@ -206,4 +226,4 @@ def serve_fast(port: int) -> None:
 if __name__ == "__main__":
     import sys
 
-    serve_fast(int(sys.argv[1]))
+    serve_fast(int(sys.argv[1]), float(sys.argv[2]) / 1000)

@@ -109,3 +109,9 @@ def test_worker_process_stops_cleanly_on_sigterm(settings: Settings, db: Databas
     worker.stderr.close()
     assert worker.returncode == 0
     assert Path(settings.instance_dir, "vapid_private_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_worker_can_run_niced(settings: Settings, db: Database) -> None:
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "PWA_INSTANCE_DIR": str(settings.instance_dir)}
+    cmd = [sys.executable, "-m", "pwa.cli", "worker", "--once", "--nice", "5"]
+    assert subprocess.run(cmd, env=env, capture_output=True, timeout=60).returncode == 0

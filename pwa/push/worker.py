@@ -18,14 +18,17 @@ import random
 import secrets
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, bindparam, delete, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from pwa.db import Database
-from pwa.models import PushDelivery, PushSubscription, utcnow
+from pwa.models import Notice, PushDelivery, PushSubscription, utcnow
 from pwa.push import notices
 from pwa.push.sender import Job, Outcome, Sender
 from pwa.push.vapid import Identity
@@ -36,12 +39,20 @@ log = logging.getLogger("pwa.push")
 BATCH = 500
 BACKOFF_BASE = 30.0
 BACKOFF_MAX = 3600.0
+NICE = 10  # CPU priority the worker beside `pwa serve` gives up
 
 
 def backoff(attempts: int) -> float:
     """Seconds before retry number `attempts`: 30 s doubling to an hour, with jitter."""
     base: float = min(BACKOFF_MAX, BACKOFF_BASE * 2.0 ** max(0, attempts - 1))
     return base * random.uniform(1.0, 1.25)
+
+
+def due(session: Session, now: datetime) -> bool:
+    """Whether a delivery or a scheduled notice is waiting to be sent at `now`."""
+    delivery = select(PushDelivery.id).where(PushDelivery.status == "queued", col(PushDelivery.next_attempt_at) <= now)
+    notice = select(Notice.id).where(col(Notice.dispatched_at).is_(None), col(Notice.send_at) <= now)
+    return session.exec(delivery.limit(1)).first() is not None or session.exec(notice.limit(1)).first() is not None
 
 
 def claim(session: Session, *, token: str, now: datetime, lease: float, limit: int = BATCH) -> list[Job]:
@@ -60,38 +71,40 @@ def claim(session: Session, *, token: str, now: datetime, lease: float, limit: i
     session.execute(
         update(PushDelivery).where(col(PushDelivery.id).in_(ids)).values(claim=token, next_attempt_at=until)
     )
-    rows = session.exec(
-        select(PushDelivery, PushSubscription)
+    # Plain columns, not ORM objects: building thousands of instances cost more than the query.
+    rows = session.execute(
+        sa_select(
+            col(PushDelivery.id),
+            col(PushSubscription.id),
+            col(PushSubscription.endpoint),
+            col(PushSubscription.p256dh),
+            col(PushSubscription.auth),
+            col(PushDelivery.payload),
+            col(PushDelivery.ttl),
+            col(PushDelivery.urgency),
+            col(PushDelivery.topic),
+        )
         .join(PushSubscription, col(PushDelivery.subscription_id) == col(PushSubscription.id), isouter=True)
         .where(col(PushDelivery.id).in_(ids))
     ).all()
-    orphans = [d.id for d, s in rows if s is None]
+    orphans = [row[0] for row in rows if row[1] is None]
     if orphans:
         session.execute(
             update(PushDelivery)
             .where(col(PushDelivery.id).in_(orphans))
             .values(status="pruned", claim=None, finished_at=now, last_error="subscription removed")
         )
-    return [_job(d, s) for d, s in rows if s is not None]
-
-
-def _job(delivery: PushDelivery, sub: PushSubscription) -> Job:
-    return Job(
-        delivery_id=int(delivery.id or 0),
-        subscription_id=int(sub.id or 0),
-        endpoint=sub.endpoint,
-        p256dh=sub.p256dh,
-        auth=sub.auth,
-        payload=delivery.payload,
-        ttl=delivery.ttl,
-        urgency=delivery.urgency,
-        topic=delivery.topic,
-    )
+    return [Job(*row) for row in rows if row[1] is not None]
 
 
 def record(session: Session, outcomes: Sequence[Outcome], *, token: str, now: datetime) -> dict[str, int]:
-    """Write each attempt's result; counts by result. Rows whose lease was lost are left alone."""
+    """Write a batch of attempts in at most five statements, whatever its size; counts by result.
+
+    Rows whose lease was lost (claimed again since) are left alone.
+    """
     counts = {"sent": 0, "gone": 0, "retry": 0, "failed": 0}
+    for outcome in outcomes:
+        counts[outcome.result] += 1
     mine = (col(PushDelivery.claim) == token) & (col(PushDelivery.status) == "queued")
     sent = [o.job.delivery_id for o in outcomes if o.result == "sent"]
     if sent:
@@ -100,54 +113,111 @@ def record(session: Session, outcomes: Sequence[Outcome], *, token: str, now: da
             .where(col(PushDelivery.id).in_(sent), mine)
             .values(status="sent", attempts=col(PushDelivery.attempts) + 1, last_code=201, claim=None, finished_at=now)
         )
-    counts["sent"] = len(sent)
-    for outcome in (o for o in outcomes if o.result != "sent"):
-        counts[outcome.result] += 1
-        _record_one(session, outcome, mine, now)
+    finished = [_finished(o, "pruned", o.error, now) for o in outcomes if o.result == "gone"]
+    finished += [_finished(o, "failed", o.error, now) for o in outcomes if o.result == "failed"]
+    retried, gave_up = _reschedule(session, [o for o in outcomes if o.result == "retry"], mine, now)
+    finished += gave_up
+    if finished:
+        _update_each(session, finished, token, status=bindparam("b_status"), finished_at=bindparam("b_finished_at"))
+    if retried:
+        _update_each(session, retried, token, next_attempt_at=bindparam("b_next_attempt_at"))
+    gone = sorted({o.job.subscription_id for o in outcomes if o.result == "gone"})
+    if gone:  # the push service said so: whatever became of the lease, the subscription is dead
+        session.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
+    _alert([o for o in outcomes if o.code in (403, 413)])
     return counts
 
 
-def _record_one(session: Session, outcome: Outcome, mine: object, now: datetime) -> None:
-    delivery = session.get(PushDelivery, outcome.job.delivery_id)
-    if delivery is None or delivery.claim is None or delivery.status != "queued":
-        return
-    delivery.attempts += 1
-    delivery.last_code, delivery.last_error, delivery.claim = outcome.code, outcome.error[:300], None
-    if outcome.result == "gone":
-        delivery.status, delivery.finished_at = "pruned", now
-        session.flush()
-        session.execute(delete(PushSubscription).where(col(PushSubscription.id) == outcome.job.subscription_id))
-        return
-    if outcome.result == "retry":
-        wait = max(outcome.retry_after or 0.0, backoff(delivery.attempts))
-        if now + timedelta(seconds=wait) <= delivery.give_up_at:
-            delivery.next_attempt_at = now + timedelta(seconds=wait)
-            return
-        delivery.last_error = f"gave up after {delivery.attempts} attempts: {outcome.error}"[:300]
-    delivery.status, delivery.finished_at = "failed", now
-    if outcome.code in (403, 413):
-        log.error("push configuration problem (%s) for delivery %s: %s", outcome.code, delivery.id, outcome.error)
+def _update_each(session: Session, rows: list[dict[str, object]], token: str, **values: object) -> None:
+    """One executemany UPDATE of still-held rows; Core, so there is no ORM bookkeeping per row."""
+    table = SQLModel.metadata.tables[PushDelivery.__tablename__]
+    held = (table.c.id == bindparam("b_id")) & (table.c.claim == token) & (table.c.status == "queued")
+    common = {
+        "attempts": table.c.attempts + 1,
+        "last_code": bindparam("b_last_code"),
+        "last_error": bindparam("b_last_error"),
+        "claim": None,
+    }
+    session.execute(update(table).where(held).values(**common, **values), rows)
+
+
+def _finished(outcome: Outcome, status: str, error: str, now: datetime) -> dict[str, object]:
+    return {
+        "b_id": outcome.job.delivery_id,
+        "b_status": status,
+        "b_finished_at": now,
+        "b_last_code": outcome.code,
+        "b_last_error": error[:300],
+    }
+
+
+def _reschedule(
+    session: Session, outcomes: Sequence[Outcome], mine: ColumnElement[bool], now: datetime
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """(rows to try again later, rows given up on because the next try would come after `give_up_at`)."""
+    if not outcomes:
+        return [], []
+    ids = [o.job.delivery_id for o in outcomes]
+    query = select(PushDelivery.id, PushDelivery.attempts, PushDelivery.give_up_at).where(
+        col(PushDelivery.id).in_(ids), mine
+    )
+    state = {row_id: (attempts, give_up_at) for row_id, attempts, give_up_at in session.exec(query).all()}
+    retried: list[dict[str, object]] = []
+    gave_up: list[dict[str, object]] = []
+    for outcome in outcomes:
+        if outcome.job.delivery_id not in state:
+            continue
+        attempts, give_up_at = state[outcome.job.delivery_id]
+        wait = max(outcome.retry_after or 0.0, backoff(attempts + 1))
+        if now + timedelta(seconds=wait) <= give_up_at:
+            row = {"b_id": outcome.job.delivery_id, "b_next_attempt_at": now + timedelta(seconds=wait)}
+            retried.append({**row, "b_last_code": outcome.code, "b_last_error": outcome.error[:300]})
+        else:
+            error = f"gave up after {attempts + 1} attempts: {outcome.error}"
+            gave_up.append(_finished(outcome, "failed", error, now))
+    return retried, gave_up
+
+
+def _alert(outcomes: Sequence[Outcome]) -> None:
+    """Log 403 (VAPID) and 413 (payload) answers: configuration bugs an admin must see."""
+    for code in sorted({o.code for o in outcomes if o.code is not None}):
+        some = [o for o in outcomes if o.code == code]
+        log.error(
+            "push configuration problem (%s) for %d deliveries, e.g. %s: %s",
+            code,
+            len(some),
+            some[0].job.delivery_id,
+            some[0].error,
+        )
 
 
 class Worker:
-    """Runs delivery rounds until stopped; `drain` empties the queue of what is due now."""
+    """Delivers until stopped; `drain` empties the queue of what is due now.
+
+    Sending is a stream: `concurrency` senders take jobs from a queue that one
+    feeder tops up with claimed batches, and results are written in batches, so
+    the database work (on one thread of its own) overlaps the sending and the
+    event loop never waits for it.
+    """
 
     def __init__(self, database: Database, settings: Settings, identity: Identity | None = None) -> None:
         self.database, self.settings = database, settings
         self.identity = identity or load_identity(settings)
         self.token = secrets.token_hex(8)
+        self.clock: Callable[[], float] = time.monotonic  # times leases; tests move it
 
     def _sender(self) -> Sender:
         s = self.settings
         return Sender(self.identity, base_url=s.base_url, concurrency=s.push_concurrency, timeout=s.push_timeout)
 
-    async def run(self, stop: asyncio.Event, *, poll: float = 1.0) -> None:
-        """Deliver until `stop` is set; idle rounds wait `poll` seconds."""
+    async def run(self, stop: asyncio.Event, *, poll: float = 0.25) -> None:
+        """Deliver until `stop` is set; while idle, look every `poll` seconds with a cheap read."""
         async with self._sender() as sender:
             log.info("push worker %s started", self.token)
             while not stop.is_set():
                 try:
-                    done = await self.round(sender)
+                    due = await asyncio.to_thread(self._anything_due, utcnow())
+                    done = await self.pump(sender, stop=stop) if due else 0
                 except Exception:  # a database hiccup must not end the worker
                     log.exception("push delivery round failed")
                     done = 0
@@ -157,28 +227,66 @@ class Worker:
 
     async def drain(self, *, now: datetime | None = None) -> int:
         """Send everything due at `now` (default: the clock); returns how many attempts were made."""
-        total = 0
         async with self._sender() as sender:
-            while done := await self.round(sender, now=now):
-                total += done
-        return total
+            return await self.pump(sender, now=now)
 
-    async def round(self, sender: Sender, *, now: datetime | None = None) -> int:
-        """Dispatch due notices, claim one batch, send it, record it."""
-        moment = now or utcnow()
-        await asyncio.to_thread(self._dispatch_notices, moment)
-        jobs = await asyncio.to_thread(self._claim, moment)
-        if not jobs:
-            return 0
-        outcomes = await sender.send_all(jobs)
-        await asyncio.to_thread(self._record, outcomes, now or utcnow())
-        return len(jobs)
+    async def pump(self, sender: Sender, *, now: datetime | None = None, stop: asyncio.Event | None = None) -> int:
+        """Claim, send and record until nothing is due (or `stop` is set); returns the attempts made."""
+        loop = asyncio.get_running_loop()
+        jobs: asyncio.Queue[tuple[Job, float] | None] = asyncio.Queue(maxsize=BATCH)
+        outcomes: list[Outcome] = []
+        attempts = 0
+        # Send a job only while half its lease remains: a request started then ends (or times out,
+        # PWA_PUSH_TIMEOUT <= half the lease) before another worker may claim the row again.
+        lease = self.settings.push_lease_seconds
 
-    def _dispatch_notices(self, now: datetime) -> None:
-        with self.database.write() as session:
-            notices.dispatch_due(session, now=now)
+        with ThreadPoolExecutor(1, thread_name_prefix="push-db") as db:
+            async with asyncio.TaskGroup() as tasks:
+
+                async def write(batch: list[Outcome]) -> None:
+                    await loop.run_in_executor(db, self._record, batch, now or utcnow())
+
+                def flush() -> None:
+                    batch = outcomes[:]
+                    outcomes.clear()
+                    if batch:
+                        tasks.create_task(write(batch))
+
+                async def feed() -> None:
+                    while not (stop and stop.is_set()):
+                        batch = await loop.run_in_executor(db, self._claim, now or utcnow())
+                        if not batch:
+                            break
+                        deadline = self.clock() + lease / 2
+                        for job in batch:
+                            await jobs.put((job, deadline))
+                    for _ in range(sender.concurrency):
+                        await jobs.put(None)
+
+                async def send() -> None:
+                    nonlocal attempts
+                    while (item := await jobs.get()) is not None:
+                        job, deadline = item
+                        if self.clock() > deadline:
+                            continue  # its lease is running out: it comes back to the queue, for us or another
+                        outcomes.append(await sender.send(job))
+                        attempts += 1
+                        if len(outcomes) >= BATCH:
+                            flush()
+
+                tasks.create_task(feed())
+                await asyncio.gather(*(tasks.create_task(send()) for _ in range(sender.concurrency)))
+                flush()
+        return attempts
+
+    def _anything_due(self, now: datetime) -> bool:
+        """A delivery or a scheduled notice is due: two index lookups, no write lock taken."""
+        with self.database.read() as session:
+            return due(session, now)
 
     def _claim(self, now: datetime) -> list[Job]:
+        with self.database.write() as session:
+            notices.dispatch_due(session, now=now)
         with self.database.write() as session:
             return claim(session, token=self.token, now=now, lease=self.settings.push_lease_seconds)
 
@@ -213,7 +321,8 @@ class WorkerProcess:
 
     def start(self) -> None:
         """Begin delivering."""
-        cmd = [sys.executable, "-m", "pwa.cli", "worker"]
+        # Niced: encrypting a fan-out is background work; a person waiting for a page comes first.
+        cmd = [sys.executable, "-m", "pwa.cli", "worker", "--nice", str(NICE)]
         self._process = subprocess.Popen(cmd, env=self._env())
 
     def stop(self, timeout: float = 15.0) -> None:
