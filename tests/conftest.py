@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -33,12 +34,12 @@ def _pg_url(base: str, schema: str) -> str:
     return f"{normalise_url(base)}{joiner}options={quote(f'-csearch_path={schema}')}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database for this test run: a SQLite file or a fresh PostgreSQL schema."""
+@contextmanager
+def migrated_database(folder: Path) -> Iterator[str]:
+    """A migrated database of its own: a SQLite file in `folder`, or a fresh PostgreSQL schema."""
     base = os.environ.get(PG_ENV)
     if not base:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        url = f"sqlite:///{folder / 'test.sqlite3'}"
         migrator = Database(url)
         migrate(migrator)
         migrator.dispose()
@@ -55,10 +56,28 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = Database(url)
     migrate(database)
     database.dispose()
-    yield url
-    with admin.engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The run's shared database (the live server uses it too)."""
+    with migrated_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture()
+def isolated_db(tmp_path: Path) -> Iterator[Database]:
+    """A database no other process of the run touches (e.g. the live server's push worker)."""
+    with migrated_database(tmp_path) as url:
+        database = Database(url)
+        yield database
+        database.dispose()
 
 
 @pytest.fixture(scope="session")

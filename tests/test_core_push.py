@@ -23,6 +23,12 @@ from tests.fakepush import FakePushService
 
 
 @pytest.fixture()
+def db(isolated_db: Database) -> Database:
+    """Its own database: the live server's push worker (browser tests) must not send these."""
+    return isolated_db
+
+
+@pytest.fixture()
 def push() -> Iterator[FakePushService]:
     with FakePushService() as service:
         yield service
