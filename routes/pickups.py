@@ -17,7 +17,7 @@ from pwa import admin_units, names, phones
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import address, booking, slots, tariff, validate
+from pwa.pickups import address, booking, slots, validate
 from pwa.pickups.booking import Booking, SlotFull
 from pwa.pickups.notices import service_text, shift_text, status_text
 from routes._web import client_address, db, device_key, is_htmx, redirect, render, settings_of
@@ -33,30 +33,6 @@ def _days(found: list[slots.Slot]) -> list[tuple[date, dict[str, slots.Slot]]]:
     for slot in found:
         days.setdefault(slot.day, {})[slot.shift] = slot
     return list(days.items())
-
-
-def _quote(request: Request, values: dict[str, Any]) -> tariff.Quote | None:
-    settings = settings_of(request)
-    request_, errors = validate.booking({**validate_defaults(request), **values}, settings)
-    if any(
-        f in errors
-        for f in ("parcels", "weight_kg", "service", "destination_province", "cod_vnd", "declared_value_vnd")
-    ):
-        return None
-    return tariff.quote(
-        tariff.load(settings.tariff_path),
-        service=request_.service,
-        weight_g=request_.weight_g,
-        parcels=request_.parcels,
-        destination_province=request_.destination_province,
-        cod_vnd=request_.cod_vnd,
-        declared_value_vnd=request_.declared_value_vnd,
-    )
-
-
-def validate_defaults(request: Request) -> dict[str, Any]:
-    """Placeholders so a quote can be made before name, phone and slot are filled in."""
-    return {"name": "x", "phone": "0912345678", "ward_code": 0, "street": "x", "date": "2000-01-01", "shift": "morning"}
 
 
 async def _page(
@@ -84,7 +60,7 @@ async def _page(
         "days": _days(open_slots),
         "communes": admin_units.communes(settings.province_code),
         "provinces": [(int(p.code), p.name) for p in Province.iter_all()],
-        "quote": _quote(request, values),
+        "quote": booking.live_quote(settings_of(request), values),
         "idempotency_key": values.get("idempotency_key") or secrets.token_urlsafe(18),
         **WORDS,
         **extra,
@@ -172,7 +148,12 @@ async def quote(request: Request) -> Response:
     if not is_htmx(request):
         return redirect("/pickups/new")
     values = dict(request.query_params)
-    return render(request, "pickups/new.html", {"quote": _quote(request, values), "values": values}, block="quote")
+    return render(
+        request,
+        "pickups/new.html",
+        {"quote": booking.live_quote(settings_of(request), values), "values": values},
+        block="quote",
+    )
 
 
 def qr_svg(code: str, settings_base: str) -> str:
