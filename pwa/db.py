@@ -18,6 +18,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -146,3 +148,8 @@ def check_migrated(db: Database) -> None:
     """Refuse to run on a schema that is behind the code."""
     if pending_migrations(db):
         raise NotMigrated("The database is not up to date: run `pwa migrate` (or `pwa serve`).")
+
+
+def dialect_insert(session: Session) -> Any:
+    """`insert()` of the session's dialect, for `on_conflict_do_*` upserts (SQLite and PostgreSQL spell them alike)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

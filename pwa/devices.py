@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from pwa.db import dialect_insert
 from pwa.i18n import LANGUAGES
 from pwa.models import Device, utcnow
 
@@ -31,6 +30,6 @@ def ensure(session: Session, key: str, *, lang: str) -> None:
     """Record the device (or refresh its language and last visit) in one upsert."""
     lang = lang if lang in LANGUAGES else "vi"
     now = utcnow()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     stmt = insert(Device).values(key=key, lang=lang, created_at=now, last_seen_at=now)
     session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"lang": lang, "last_seen_at": now}))

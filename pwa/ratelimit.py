@@ -6,10 +6,9 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from pwa.db import dialect_insert
 from pwa.errors import RateLimited
 from pwa.models import RateCounter
 
@@ -49,7 +48,7 @@ def hit(session: Session, key: str, limit: Limit, *, now: float | None = None) -
     """Count one hit atomically (one upsert statement) and return the new count."""
     now = time.time() if now is None else now
     start = _window(limit, now)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     values = insert(RateCounter).values(key=key, window_start=start, count=1, expires_at=start + limit.window)
     stmt = values.on_conflict_do_update(
         index_elements=["key", "window_start"], set_={"count": col(RateCounter.count) + 1}

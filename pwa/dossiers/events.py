@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from pwa import audit, notify
+from pwa.db import dialect_insert
 from pwa.dossiers import fields
 from pwa.dossiers.statuses import POSTAL_EVENTS, step_for
 from pwa.errors import Conflict, Invalid
@@ -90,7 +89,7 @@ def record(session: Session, dossier: Dossier, new: NewEvent, *, sender: str, ig
     """
     assert dossier.id is not None
     _lock(session, dossier)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     values = {**_columns(new), "dossier_id": dossier.id, "sender": sender[:120], "created_at": utcnow()}
     stmt = (
         insert(DossierEvent)

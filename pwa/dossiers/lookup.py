@@ -14,11 +14,10 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from pwa import devices, phones, ratelimit
+from pwa.db import dialect_insert
 from pwa.dossiers import records
 from pwa.dossiers.fields import CODE_RE, code_hint, normalise_code
 from pwa.errors import Invalid, NotFound
@@ -86,7 +85,7 @@ def find(session: Session, *, code: str, secret: str, client: str, limits: Limit
 def grant(session: Session, dossier: Dossier, device_key: str, *, lang: str, follow: bool = False) -> None:
     """Let this device open the dossier again (and follow it, if asked) in one upsert."""
     devices.ensure(session, device_key, lang=lang)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     stmt = insert(DossierAccess).values(
         device_key=device_key, dossier_id=dossier.id, following=follow, granted_at=utcnow()
     )

@@ -8,13 +8,11 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from pwa import admin_units, audit, devices, i18n, phones, ratelimit, s10
-from pwa.db import Database
+from pwa.db import Database, dialect_insert
 from pwa.errors import Conflict, Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Counter, Pickup, PickupEvent, PickupFollow, PickupParcel, utcnow
@@ -139,7 +137,7 @@ def view(session: Session, pickup: Pickup, settings: Settings) -> Booking:
 def _serials(session: Session, prefix: str, n: int) -> list[int]:
     """`n` serials no other transaction or process can ever get (one UPDATE … RETURNING)."""
     name = f"s10:{prefix}"
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     session.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"]))
     stmt = (
         update(Counter)
@@ -356,7 +354,7 @@ def follow(session: Session, pickup: Pickup, device_key: str) -> None:
     if pickup.device_key == device_key:
         return
     devices.ensure(session, device_key, lang=i18n.get_locale())
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     stmt = insert(PickupFollow).values(device_key=device_key, pickup_id=pickup.id, created_at=utcnow())
     session.execute(stmt.on_conflict_do_nothing(index_elements=["device_key", "pickup_id"]))
 

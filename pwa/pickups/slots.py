@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from pwa import audit
+from pwa.db import dialect_insert
 from pwa.errors import Invalid
 from pwa.i18n import gettext as _
 from pwa.models import ClosedDay, PickupSlot, utcnow
@@ -142,7 +141,7 @@ def nearest_free(
 
 def ensure(session: Session, settings: Settings, day: date, shift: str) -> int:
     """The id of the slot row, created (with the default capacity) if missing, race-free."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     stmt = insert(PickupSlot).values(
         office=settings.office_code, day=day, shift=shift, capacity=settings.pickup_capacity, booked=0
     )

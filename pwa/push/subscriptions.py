@@ -7,11 +7,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from pwa import admin_units, notify  # notify imports this module: read its names at call time
+from pwa.db import dialect_insert
 from pwa.errors import Invalid
 from pwa.i18n import gettext as _
 from pwa.models import DeviceTopic, PushSubscription, utcnow
@@ -94,15 +93,11 @@ def _known_topic(topic: str) -> bool:
     return prefix == "commune" and code.isdigit() and len(code) < 9 and admin_units.commune(int(code)) is not None
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def save(session: Session, *, device_key: str, endpoint: str, p256dh: str, auth: str) -> None:
     """Store a subscription; the same endpoint posted again updates in place (one upsert)."""
     now = utcnow()
     values = {"device_key": device_key, "endpoint": endpoint, "p256dh": p256dh, "auth": auth}
-    stmt = _insert(session)(PushSubscription).values(**values, created_at=now, updated_at=now)
+    stmt = dialect_insert(session)(PushSubscription).values(**values, created_at=now, updated_at=now)
     update = {"device_key": device_key, "p256dh": p256dh, "auth": auth, "updated_at": now}
     session.execute(stmt.on_conflict_do_update(index_elements=["endpoint"], set_=update))
 
