@@ -25,6 +25,11 @@ def test_made_numbers_pass_the_check(serial: int) -> None:
 
 
 def test_check_digit_special_cases() -> None:
-    # 11 - (S mod 11) = 10 → 0 and = 11 → 5
-    found = {s10.check_digit(f"{n:08d}") for n in range(200)}
-    assert found <= set(range(10))
+    def weighted(serial: str) -> int:
+        return sum(int(d) * w for d, w in zip(serial, s10.WEIGHTS, strict=True)) % 11
+
+    serials = [f"{n:08d}" for n in range(300)]
+    ten = next(x for x in serials if weighted(x) == 1)  # 11 - 1 = 10 → 0
+    eleven = next(x for x in serials if weighted(x) == 0)  # 11 - 0 = 11 → 5
+    assert s10.check_digit(ten) == 0
+    assert s10.check_digit(eleven) == 5
