@@ -23,7 +23,6 @@ from pwa.assets import Assets
 from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
-from pwa.push.worker import WorkerProcess
 from pwa.settings import Settings
 from routes import (
     api,
@@ -124,15 +123,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         database = Database(settings.database_url)
         if settings.run_migrations_check:
             check_migrated(database)
-        # The push delivery worker runs beside the pages unless turned off (PWA_PUSH_WORKER=0).
-        worker = WorkerProcess(settings) if settings.push_worker else None
-        if worker:
-            worker.start()
         try:
             yield {"db": database}
         finally:
-            if worker:
-                worker.stop()
             database.dispose()
 
     middleware = [

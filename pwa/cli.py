@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
 from collections.abc import Sequence
 
-from pwa import accounts, demo
+from pwa import accounts
 from pwa.db import Database, migrate
-from pwa.dossiers import importer, records
+from pwa.dossiers import records
 from pwa.errors import AppError
 from pwa.settings import Settings
 
@@ -24,20 +25,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from pwa.logs import uvicorn_log_config
+    from pwa.push.worker import WorkerProcesses
 
-    database = _database()
+    settings = Settings.from_env()
+    database = Database(settings.database_url)
     migrate(database)
     database.dispose()
-    uvicorn.run(
-        "pwa.app:factory",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level="info",
-        log_config=uvicorn_log_config(),
-    )
+    # Push delivery runs beside the pages unless turned off (PWA_PUSH_WORKER=0): started here,
+    # once, however many web processes uvicorn runs.
+    delivery = WorkerProcesses(settings) if settings.push_worker else None
+    if delivery:
+        delivery.start()
+    try:
+        uvicorn.run(
+            "pwa.app:factory",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            log_level="info",
+            log_config=uvicorn_log_config(),
+        )
+    finally:
+        if delivery:
+            delivery.stop()
     return 0
 
 
@@ -57,15 +69,28 @@ def cmd_worker(args: argparse.Namespace) -> int:
     migrate(database)
     worker = Worker(database, settings)
 
+    async def orphaned(stop: asyncio.Event, parent: int) -> None:
+        """Stop once `parent` is no longer this process's parent (`pwa serve` killed outright)."""
+        while not stop.is_set():
+            if os.getppid() != parent:
+                logging.getLogger("pwa.push").warning("parent process gone: stopping")
+                stop.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1)
+
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        watch = loop.create_task(orphaned(stop, args.parent)) if args.parent else None
         if args.once:
             await worker.drain()
         else:
             await worker.run(stop)
+        stop.set()
+        if watch:
+            await watch
 
     asyncio.run(main())
     database.dispose()
@@ -81,6 +106,8 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 def cmd_demo(_args: argparse.Namespace) -> int:
     """Load the demo data (safe to run again)."""
+    from pwa import demo  # imported here: the workers `pwa serve` starts need none of it
+
     database = _database()
     migrate(database)
     for line in demo.load(database, Settings.from_env()):
@@ -120,6 +147,8 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
 
 def cmd_import_dossiers(args: argparse.Namespace) -> int:
     """Import dossiers from a CSV file: all rows or none (or, with --keep-good, the good ones)."""
+    from pwa.dossiers import importer
+
     settings = Settings.from_env()
     try:
         with open(args.file, "rb") as fh:
@@ -151,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="deliver push notifications (also runs inside `serve`)")
     worker.add_argument("--once", action="store_true", help="send what is due, then exit")
     worker.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by N (0-19)")
+    worker.add_argument("--parent", type=int, metavar="PID", help="stop when process PID (the parent) has ended")
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=cmd_demo)

@@ -40,7 +40,9 @@ class Settings:
     dossier_lookup_code_window: int = 3600
     vapid_subject: str = ""  # mailto: or https: contact for push services; see push.vapid.subject()
     vapid_private_key: str = ""  # base64url raw P-256 key; empty: generated into the instance folder
-    push_worker: bool = False  # run the delivery worker inside the web process (`pwa serve` turns it on)
+    push_worker: bool = False  # `pwa serve` starts delivery workers beside the web server (from_env: on)
+    push_workers: int = 1  # how many; from_env: one per core, at most 4
+    push_poll_seconds: float = 0.1  # an idle worker looks for due deliveries this often (two index lookups)
     push_concurrency: int = 256  # each push waits a round trip (~40 ms): 256 in flight ≈ 6,000/s of headroom
     push_timeout: float = 10.0
     push_lease_seconds: int = 60  # a claimed delivery returns to the queue after this if its worker died
@@ -93,6 +95,8 @@ class Settings:
             vapid_subject=env.get("PWA_VAPID_SUBJECT", "").strip(),
             vapid_private_key=env.get("PWA_VAPID_PRIVATE_KEY", "").strip(),
             push_worker=_flag(env.get("PWA_PUSH_WORKER", "1")),
+            push_workers=int(env.get("PWA_PUSH_WORKERS", str(default_push_workers()))),
+            push_poll_seconds=float(env.get("PWA_PUSH_POLL_SECONDS", "0.1")),
             push_concurrency=int(env.get("PWA_PUSH_CONCURRENCY", "256")),
             push_timeout=float(env.get("PWA_PUSH_TIMEOUT", "10")),
             push_lease_seconds=int(env.get("PWA_PUSH_LEASE_SECONDS", "60")),
@@ -110,6 +114,13 @@ class Settings:
         url = self.database_url or f"sqlite:///{self.instance_dir / 'pwa.sqlite3'}"
         key = self.secret_key or read_or_create_secret(self.instance_dir / "secret_key")
         return replace(self, database_url=url, secret_key=key)
+
+
+def default_push_workers() -> int:
+    """One delivery worker per core this process may use, at most four: niced, they only take
+    what the pages leave."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 def _weekdays(value: str) -> tuple[int, ...]:

@@ -14,6 +14,7 @@ import pytest
 
 from pwa import notify
 from pwa.db import Database
+from pwa.push.worker import WorkerProcesses
 from pwa.settings import Settings
 from tests.factories import delivery_statuses, make_device, subscribe
 from tests.fakepush import FakePushService, FakeSubscription
@@ -92,18 +93,47 @@ def test_worker_killed_mid_fan_out_loses_no_message(db: Database, settings: Sett
 
 
 def test_two_workers_never_send_a_message_twice(db: Database, settings: Settings, push: FakePushService) -> None:
-    if db.is_sqlite:
-        pytest.skip("several workers at once is a PostgreSQL deployment; SQLite runs one")
+    """What `pwa serve` starts on a two-core machine, on either database."""
     subs = fan_out(db, push, 300)
     push.delay = 0.01
-    workers = [start_worker(settings, lease=60) for _ in range(2)]
+    workers = WorkerProcesses(settings.with_overrides(push_concurrency=8), count=2)
+    workers.start()
     try:
         wait_for(lambda: delivery_statuses(db) == {"sent": 300})
+        assert all(p.poll() is None for p in workers._processes)  # both were running throughout
     finally:
-        for worker in workers:
-            stop(worker)
+        workers.stop()
     assert sorted(len(push.received_by(sub)) for sub in subs) == [1] * 300
     assert len(push.attempts) == 300 and all(len(a) == 1 for a in push.attempts.values())
+
+
+def test_a_worker_whose_server_was_killed_stops(settings: Settings, db: Database) -> None:
+    """`pwa serve` killed outright (SIGKILL) cannot stop its workers: they notice and stop."""
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "PWA_INSTANCE_DIR": str(settings.instance_dir)}
+    # A stand-in for `pwa serve`: starts a worker, prints its pid, then waits to be killed.
+    parent_code = (
+        "import os, subprocess, sys, time\n"
+        "cmd = [sys.executable, '-m', 'pwa.cli', 'worker', '--parent', str(os.getpid())]\n"
+        "child = subprocess.Popen(cmd)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], env=env, stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+
+    def gone() -> bool:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return True
+        with open(f"/proc/{child}/stat") as stat:  # reaped by init, or a zombie waiting to be
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+
+    wait_for(gone, timeout=30)
 
 
 def test_worker_process_stops_cleanly_on_sigterm(settings: Settings, db: Database) -> None:

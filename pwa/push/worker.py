@@ -210,8 +210,10 @@ class Worker:
         s = self.settings
         return Sender(self.identity, base_url=s.base_url, concurrency=s.push_concurrency, timeout=s.push_timeout)
 
-    async def run(self, stop: asyncio.Event, *, poll: float = 0.25) -> None:
-        """Deliver until `stop` is set; while idle, look every `poll` seconds with a cheap read."""
+    async def run(self, stop: asyncio.Event, *, poll: float | None = None) -> None:
+        """Deliver until `stop` is set; while idle, look every `poll` seconds (default: the setting)
+        with a cheap read."""
+        poll = self.settings.push_poll_seconds if poll is None else poll
         async with self._sender() as sender:
             log.info("push worker %s started", self.token)
             while not stop.is_set():
@@ -296,13 +298,17 @@ class Worker:
         log.info("push round: %s", counts)
 
 
-class WorkerProcess:
-    """The worker beside the web process, as a child `pwa worker`: its own interpreter, so
-    encrypting thousands of messages never holds the lock the page handlers need."""
+class WorkerProcesses:
+    """The workers beside the web server: `count` child `pwa worker` processes, started once by
+    `pwa serve` (not per web process). Their own interpreters, so encrypting thousands of
+    messages never holds the lock the page handlers need; several, so a fan-out uses every core
+    the pages leave idle (claims never overlap: `SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE`
+    on SQLite); niced, so a person waiting for a page comes first."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, count: int | None = None) -> None:
         self.settings = settings
-        self._process: subprocess.Popen[bytes] | None = None
+        self.count = settings.push_workers if count is None else count
+        self._processes: list[subprocess.Popen[bytes]] = []
 
     def _env(self) -> dict[str, str]:
         s = self.settings
@@ -317,21 +323,24 @@ class WorkerProcess:
             "PWA_PUSH_CONCURRENCY": str(s.push_concurrency),
             "PWA_PUSH_TIMEOUT": str(s.push_timeout),
             "PWA_PUSH_LEASE_SECONDS": str(s.push_lease_seconds),
+            "PWA_PUSH_POLL_SECONDS": str(s.push_poll_seconds),
         }
 
     def start(self) -> None:
         """Begin delivering."""
-        # Niced: encrypting a fan-out is background work; a person waiting for a page comes first.
-        cmd = [sys.executable, "-m", "pwa.cli", "worker", "--nice", str(NICE)]
-        self._process = subprocess.Popen(cmd, env=self._env())
+        cmd = [sys.executable, "-m", "pwa.cli", "worker", "--nice", str(NICE), "--parent", str(os.getpid())]
+        self._processes = [subprocess.Popen(cmd, env=self._env()) for _ in range(self.count)]
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Ask the worker to finish its round (SIGTERM), then wait; kill it if it hangs."""
-        if self._process is None or self._process.poll() is not None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        """Ask each worker to finish its round (SIGTERM), then wait; kill any that hang."""
+        running = [p for p in self._processes if p.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._processes = []
