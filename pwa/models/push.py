@@ -59,7 +59,7 @@ class PushDelivery(SQLModel, table=True):
     """The outbox: one encrypted send to one subscription, written in the transaction of the change."""
 
     __tablename__ = "push_delivery"
-    __table_args__ = (Index("ix_push_delivery_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_push_delivery_due", "status", "next_attempt_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     subscription_id: int | None = Field(
