@@ -17,7 +17,7 @@ from pwa import admin_units, names, phones
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import address, booking, slots, validate
+from pwa.pickups import address, booking, quotes, slots, validate
 from pwa.pickups.booking import Booking, SlotFull
 from pwa.pickups.notices import service_text, shift_text, status_text
 from routes._web import client_address, db, device_key, is_htmx, redirect, render, settings_of
@@ -60,7 +60,7 @@ async def _page(
         "days": _days(open_slots),
         "communes": admin_units.communes(settings.province_code),
         "provinces": [(int(p.code), p.name) for p in Province.iter_all()],
-        "quote": booking.live_quote(settings_of(request), values),
+        "quote": quotes.live_quote(settings_of(request), values),
         "idempotency_key": values.get("idempotency_key") or secrets.token_urlsafe(18),
         **WORDS,
         **extra,
@@ -151,7 +151,7 @@ async def quote(request: Request) -> Response:
     return render(
         request,
         "pickups/new.html",
-        {"quote": booking.live_quote(settings_of(request), values), "values": values},
+        {"quote": quotes.live_quote(settings_of(request), values), "values": values},
         block="quote",
     )
 

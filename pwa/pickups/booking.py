@@ -16,7 +16,7 @@ from pwa.db import Database, dialect_insert
 from pwa.errors import Conflict, Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Counter, Pickup, PickupEvent, PickupFollow, PickupParcel, utcnow
-from pwa.pickups import codes, slots, tariff, validate
+from pwa.pickups import codes, quotes, slots, validate
 from pwa.pickups.notices import tell
 from pwa.settings import Settings
 
@@ -149,38 +149,6 @@ def _serials(session: Session, prefix: str, n: int) -> list[int]:
     return [(end - n + i) % 100_000_000 for i in range(1, n + 1)]
 
 
-def quote_of(settings: Settings, request: validate.BookingInput) -> tariff.Quote:
-    """The price of a validated booking, line by line, from the operator's tariff file."""
-    return tariff.quote(
-        tariff.load(settings.tariff_path),
-        service=request.service,
-        weight_g=request.weight_g,
-        parcels=request.parcels,
-        destination_province=request.destination_province,
-        cod_vnd=request.cod_vnd,
-        declared_value_vnd=request.declared_value_vnd,
-    )
-
-
-# Only these fields change the price; a live quote needs them right, and nothing else yet.
-PRICE_FIELDS = ("parcels", "weight_kg", "service", "destination_province", "cod_vnd", "declared_value_vnd")
-_NOT_YET_TYPED = {
-    "name": "x", "phone": "0912345678", "ward_code": 0, "street": "x", "date": "2000-01-01", "shift": "morning",
-}  # fmt: skip
-
-
-def live_quote(settings: Settings, values: dict[str, Any]) -> tariff.Quote | None:
-    """A quote for a half-filled form, or None while a field that sets the price is wrong or empty."""
-    request, errors = validate.booking({**_NOT_YET_TYPED, **values}, settings)
-    if any(field in errors for field in PRICE_FIELDS):
-        return None
-    return quote_of(settings, request)
-
-
-def _price(settings: Settings, request: validate.BookingInput) -> int:
-    return quote_of(settings, request).total_vnd
-
-
 class KeyReused(Invalid):
     """The idempotency key was already used for a different request.
 
@@ -247,7 +215,7 @@ def _create(
         idempotency_key=key,
         request_hash=request.digest(),
         slot_id=slot_id,
-        price_vnd=_price(settings, request),
+        price_vnd=quotes.quote_of(settings, request).total_vnd,
     )
     session.add(pickup)
     session.flush()
