@@ -17,9 +17,10 @@ from pwa import admin_units, names, phones
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import address, booking, quotes, slots, validate
-from pwa.pickups.booking import Booking, SlotFull
+from pwa.pickups import address, booking, quotes, slots, validate, views
+from pwa.pickups.booking import SlotFull
 from pwa.pickups.notices import service_text, shift_text, status_text
+from pwa.pickups.views import Booking
 from routes._web import client_address, db, device_key, is_htmx, redirect, render, settings_of
 
 FIELDS = ("name", "phone", "ward_code", "street", "date", "shift", "parcels", "weight_kg", "longest_cm", "service",
@@ -89,7 +90,7 @@ async def _prefill(request: Request, code: str) -> dict[str, Any]:
             pickup = booking.get(session, code)
             if pickup is None or not booking.may_manage(session, pickup, device):
                 return None
-            return booking.view(session, pickup, settings)
+            return views.view(session, pickup, settings)
 
     old = await database.run(load)
     if old is None:
@@ -172,7 +173,7 @@ async def show(request: Request) -> Response:
             pickup = booking.get(session, code)
             if pickup is None:
                 raise NotFound()
-            return booking.view(session, pickup, settings), booking.may_manage(session, pickup, device)
+            return views.view(session, pickup, settings), booking.may_manage(session, pickup, device)
 
     made, manage = await database.run(load)
     return await _detail(request, made, manage)
@@ -237,7 +238,7 @@ async def _reshow(request: Request, code: str, exc: AppError) -> Response:
         with database.read() as session:
             pickup = booking.get(session, code)
             assert pickup is not None
-            return booking.view(session, pickup, settings)
+            return views.view(session, pickup, settings)
 
     errors = exc.fields or {"date": exc.message}
     return await _detail(request, await database.run(load), True, errors, exc.status, problem=exc.message)

@@ -12,8 +12,9 @@ from starlette.routing import Route
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import booking, slots, staff, validate
-from pwa.pickups.booking import Booking, SlotFull
+from pwa.pickups import booking, slots, staff, validate, views
+from pwa.pickups.booking import SlotFull
+from pwa.pickups.views import Booking
 from routes._web import client_address, db, known_device_key, settings_of
 from routes.api import json_body, requires_key
 
@@ -120,7 +121,7 @@ async def _found(request: Request, phone: str, fn: Any = None) -> Booking:
     def then(session: Session, pickup: Pickup) -> Booking:
         if fn is not None:
             fn(session, settings, pickup)
-        return booking.view(session, pickup, settings)
+        return views.view(session, pickup, settings)
 
     return await database.run(
         booking.lookup, database, code=code, phone=phone, client=client_address(request), then=then
@@ -236,7 +237,7 @@ async def staff_status(request: Request) -> Response:
             pickup = booking.get(session, code)
             if pickup is None:
                 raise NotFound()
-            return booking.view(session, pickup, settings)
+            return views.view(session, pickup, settings)
 
     return JSONResponse((await database.run(apply)).api())
 

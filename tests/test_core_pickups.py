@@ -13,7 +13,7 @@ from pwa import audit, devices, notify, s10
 from pwa.db import Database
 from pwa.errors import Conflict, Invalid
 from pwa.models import utcnow
-from pwa.pickups import booking, codes, slots, staff, tariff
+from pwa.pickups import booking, codes, slots, staff, tariff, views
 from pwa.pickups.address import suggest
 from pwa.settings import Settings
 from tests.factories import booking_body, make_pickup, open_day, set_capacity
@@ -174,7 +174,7 @@ def test_staff_actions_are_audited_and_reach_the_device(db: Database, settings: 
     with db.read() as session:
         entries = audit.recent(session, subject=f"pickup:{code}")
         inbox = notify.inbox(session, "d" * 64)
-        view = booking.view(session, booking.get(session, code), settings)  # type: ignore[arg-type]
+        view = views.view(session, booking.get(session, code), settings)  # type: ignore[arg-type]
     assert [e.action for e in entries] == ["pickup.failed", "pickup.assigned"]
     assert inbox[0].title == "Collection failed" and "Không có ai ở nhà" in inbox[0].body
     assert [e.status for e in view.timeline] == ["booked", "assigned", "failed"]

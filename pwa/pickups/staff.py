@@ -10,7 +10,7 @@ from pwa import audit
 from pwa.errors import Conflict, Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import booking, slots, validate
+from pwa.pickups import booking, slots, validate, views
 from pwa.settings import Settings
 
 ACTIONS = ("assign", "collected", "failed", "cancel")
@@ -18,7 +18,7 @@ ACTIONS = ("assign", "collected", "failed", "cancel")
 
 def day_list(
     session: Session, settings: Settings, *, day: date, shift: str | None = None, status: str | None = None
-) -> list[booking.Booking]:
+) -> list[views.Booking]:
     """One day's bookings, morning first, oldest booking first within a shift."""
     query = select(Pickup).where(Pickup.day == day)
     if shift:
@@ -26,14 +26,14 @@ def day_list(
     if status:
         query = query.where(Pickup.status == status)
     query = query.order_by(col(Pickup.shift).desc(), col(Pickup.id))  # "morning" sorts after "afternoon"
-    return [booking.view(session, p, settings) for p in session.exec(query)]
+    return [views.view(session, p, settings) for p in session.exec(query)]
 
 
 def _check(action: str, data: dict[str, str], pickup: Pickup) -> dict[str, str]:
     errors: dict[str, str] = {}
     if action not in ACTIONS:
         errors["action"] = _("Thao tác không hợp lệ.")
-    if pickup.status not in booking.ACTIVE:
+    if pickup.status not in views.ACTIVE:
         raise Conflict(_("Đơn này đã kết thúc (%(status)s).") % {"status": pickup.status})
     if action == "assign":
         courier = validate.check_text(data.get("courier"), "name", required=True, errors=errors)
