@@ -17,7 +17,7 @@ from pwa import admin_units, names, phones
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import address, booking, quotes, slots, validate, views
+from pwa.pickups import address, booking, lookup, quotes, slots, validate, views
 from pwa.pickups.booking import SlotFull
 from pwa.pickups.notices import service_text, shift_text, status_text
 from pwa.pickups.views import Booking
@@ -87,8 +87,8 @@ async def _prefill(request: Request, code: str) -> dict[str, Any]:
 
     def load() -> Booking | None:
         with database.read() as session:
-            pickup = booking.get(session, code)
-            if pickup is None or not booking.may_manage(session, pickup, device):
+            pickup = lookup.get(session, code)
+            if pickup is None or not lookup.may_manage(session, pickup, device):
                 return None
             return views.view(session, pickup, settings)
 
@@ -170,10 +170,10 @@ async def show(request: Request) -> Response:
 
     def load() -> tuple[Booking, bool]:
         with database.read() as session:
-            pickup = booking.get(session, code)
+            pickup = lookup.get(session, code)
             if pickup is None:
                 raise NotFound()
-            return views.view(session, pickup, settings), booking.may_manage(session, pickup, device)
+            return views.view(session, pickup, settings), lookup.may_manage(session, pickup, device)
 
     made, manage = await database.run(load)
     return await _detail(request, made, manage)
@@ -211,7 +211,7 @@ async def _act(request: Request, action: str) -> Response:
 
     def apply() -> None:
         with database.write() as session:
-            pickup = booking.for_change(session, code, device)
+            pickup = lookup.for_change(session, code, device)
             if action == "cancel":
                 booking.cancel(session, settings, pickup, actor="customer")
             else:
@@ -236,7 +236,7 @@ async def _reshow(request: Request, code: str, exc: AppError) -> Response:
 
     def load() -> Booking:
         with database.read() as session:
-            pickup = booking.get(session, code)
+            pickup = lookup.get(session, code)
             assert pickup is not None
             return views.view(session, pickup, settings)
 
@@ -260,7 +260,7 @@ async def mine(request: Request) -> Response:
 
     def load() -> list[Booking]:
         with database.read() as session:
-            return booking.mine(session, settings, device)
+            return lookup.mine(session, settings, device)
 
     context = {"section": "pickups", "bookings": await database.run(load), "values": {}, "errors": {}, **WORDS}
     return render(request, "pickups/mine.html", context)
@@ -273,12 +273,12 @@ async def find(request: Request) -> Response:
     database, device = db(request), device_key(request)
 
     def remember(session: Session, pickup: Pickup) -> str:
-        booking.follow(session, pickup, device)
+        lookup.follow(session, pickup, device)
         return pickup.code
 
     try:
         found = await database.run(
-            booking.lookup, database, code=code, phone=phone, client=client_address(request), then=remember
+            lookup.lookup, database, code=code, phone=phone, client=client_address(request), then=remember
         )
     except AppError as exc:
         if exc.status not in (404, 429):

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import booking, slots, staff, validate, views
+from pwa.pickups import booking, lookup, slots, staff, validate, views
 from pwa.pickups.booking import SlotFull
 from pwa.pickups.views import Booking
 from routes._web import client_address, db, known_device_key, settings_of
@@ -124,7 +124,7 @@ async def _found(request: Request, phone: str, fn: Any = None) -> Booking:
         return views.view(session, pickup, settings)
 
     return await database.run(
-        booking.lookup, database, code=code, phone=phone, client=client_address(request), then=then
+        lookup.lookup, database, code=code, phone=phone, client=client_address(request), then=then
     )
 
 
@@ -234,7 +234,7 @@ async def staff_status(request: Request) -> Response:
     def apply() -> Booking:
         with database.write() as session:
             staff.change(session, settings, code=code, action=data.get("action", ""), data=data, actor=actor)
-            pickup = booking.get(session, code)
+            pickup = lookup.get(session, code)
             if pickup is None:
                 raise NotFound()
             return views.view(session, pickup, settings)

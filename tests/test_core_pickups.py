@@ -13,7 +13,7 @@ from pwa import audit, devices, notify, s10
 from pwa.db import Database
 from pwa.errors import Conflict, Invalid
 from pwa.models import utcnow
-from pwa.pickups import booking, codes, slots, staff, tariff, views
+from pwa.pickups import booking, codes, lookup, slots, staff, tariff, views
 from pwa.pickups.address import suggest
 from pwa.settings import Settings
 from tests.factories import booking_body, make_pickup, open_day, set_capacity
@@ -81,7 +81,7 @@ def test_cancelling_gives_the_place_back(db: Database, settings: Settings) -> No
     set_capacity(db, settings, day, "morning", 1)
     code = make_pickup(db, settings, date=day.isoformat())
     with db.write() as session:
-        pickup = booking.get(session, code)
+        pickup = lookup.get(session, code)
         assert pickup is not None
         booking.cancel(session, settings, pickup, actor="customer")
     make_pickup(db, settings, date=day.isoformat())  # the place is free again
@@ -101,7 +101,7 @@ def test_cut_off_follows_the_post_office_clock(db: Database, settings: Settings)
 def test_no_change_after_the_cut_off(db: Database, settings: Settings) -> None:
     code = make_pickup(db, settings)
     with db.write() as session:
-        pickup = booking.get(session, code)
+        pickup = lookup.get(session, code)
         assert pickup is not None
         late = slots.cutoff(settings, pickup.day, pickup.shift) + timedelta(minutes=1)
         with pytest.raises(Conflict):
@@ -174,7 +174,7 @@ def test_staff_actions_are_audited_and_reach_the_device(db: Database, settings: 
     with db.read() as session:
         entries = audit.recent(session, subject=f"pickup:{code}")
         inbox = notify.inbox(session, "d" * 64)
-        view = views.view(session, booking.get(session, code), settings)  # type: ignore[arg-type]
+        view = views.view(session, lookup.get(session, code), settings)  # type: ignore[arg-type]
     assert [e.action for e in entries] == ["pickup.failed", "pickup.assigned"]
     assert inbox[0].title == "Collection failed" and "Không có ai ở nhà" in inbox[0].body
     assert [e.status for e in view.timeline] == ["booked", "assigned", "failed"]
@@ -240,7 +240,7 @@ def test_concurrent_cancels_give_the_place_back_once(db: Database, settings: Set
     make_pickup(db, settings, date=day.isoformat())
 
     def customer(session: Session) -> None:
-        booking.cancel(session, settings, booking.for_change(session, code, device), actor="customer")
+        booking.cancel(session, settings, lookup.for_change(session, code, device), actor="customer")
 
     def clerk(session: Session) -> None:
         staff.change(session, settings, code=code, action="cancel", data={}, actor="staff:lan")
@@ -255,7 +255,7 @@ def test_collected_racing_a_cancel_keeps_the_count_right(db: Database, settings:
     code = make_pickup(db, settings, device_key=device, date=day.isoformat(), parcels=1)
 
     def customer(session: Session) -> None:
-        booking.cancel(session, settings, booking.for_change(session, code, device), actor="customer")
+        booking.cancel(session, settings, lookup.for_change(session, code, device), actor="customer")
 
     def courier(session: Session) -> None:
         data = {"collected_parcels": "1"}
@@ -263,5 +263,5 @@ def test_collected_racing_a_cancel_keeps_the_count_right(db: Database, settings:
 
     assert _race(db, [customer, courier] * 3) == ["ok"] + ["refused"] * 5
     with db.read() as session:
-        status = booking.get(session, code).status  # type: ignore[union-attr]
+        status = lookup.get(session, code).status  # type: ignore[union-attr]
     assert _room(db, settings, day) == (1 if status == "cancelled" else 0)

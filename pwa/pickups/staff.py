@@ -10,7 +10,7 @@ from pwa import audit
 from pwa.errors import Conflict, Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import booking, slots, validate, views
+from pwa.pickups import booking, lookup, slots, validate, views
 from pwa.settings import Settings
 
 ACTIONS = ("assign", "collected", "failed", "cancel")
@@ -56,7 +56,7 @@ def _check(action: str, data: dict[str, str], pickup: Pickup) -> dict[str, str]:
 
 def change(session: Session, settings: Settings, *, code: str, action: str, data: dict[str, str], actor: str) -> None:
     """Apply a staff action to a booking; audited and told to its devices in the same transaction."""
-    pickup = booking.get(session, code, lock=True)
+    pickup = lookup.get(session, code, lock=True)
     if pickup is None:
         raise NotFound()
     errors = _check(action, data, pickup)
