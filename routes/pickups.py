@@ -17,8 +17,7 @@ from pwa import admin_units, names, phones
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import address, booking, lookup, quotes, slots, validate, views
-from pwa.pickups.booking import SlotFull
+from pwa.pickups import address, booking, changes, lookup, quotes, slots, validate, views
 from pwa.pickups.notices import service_text, shift_text, status_text
 from pwa.pickups.views import Booking
 from routes._web import client_address, db, device_key, is_htmx, redirect, render, settings_of
@@ -122,7 +121,7 @@ async def create(request: Request) -> Response:
         )
     except RateLimited as exc:
         return await _page(request, values, status=429, headers=exc.headers, problem=exc.message)
-    except SlotFull as exc:
+    except slots.SlotFull as exc:
         return await _page(request, values, exc.fields, 409, full=exc.message, alternatives=exc.slots)
     except booking.KeyReused as exc:  # Back after booking, then edited: offer this form as a new booking
         fresh = {**values, "idempotency_key": ""}
@@ -213,14 +212,14 @@ async def _act(request: Request, action: str) -> Response:
         with database.write() as session:
             pickup = lookup.for_change(session, code, device)
             if action == "cancel":
-                booking.cancel(session, settings, pickup, actor="customer")
+                changes.cancel(session, settings, pickup, actor="customer")
             else:
                 errors: dict[str, str] = {}
                 day_text, _sep, shift = str(form.get("slot", "")).partition("/")
                 day = validate.check_date(day_text, errors)
                 if errors:
                     raise Invalid(fields=errors)
-                booking.move(session, settings, pickup, day=day, shift=shift, actor="customer")
+                changes.move(session, settings, pickup, day=day, shift=shift, actor="customer")
 
     try:
         await database.run(apply)

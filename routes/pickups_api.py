@@ -12,8 +12,7 @@ from starlette.routing import Route
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import booking, lookup, slots, staff, validate, views
-from pwa.pickups.booking import SlotFull
+from pwa.pickups import booking, changes, lookup, slots, staff, validate, views
 from pwa.pickups.views import Booking
 from routes._web import client_address, db, known_device_key, settings_of
 from routes.api import json_body, requires_key
@@ -24,7 +23,7 @@ def slot_json(slot: slots.Slot) -> dict[str, Any]:
     return {"date": slot.day.isoformat(), "shift": slot.shift, "capacity": slot.capacity, "remaining": slot.remaining}
 
 
-def full_response(exc: SlotFull) -> Response:
+def full_response(exc: slots.SlotFull) -> Response:
     """409 with the nearest shifts that still have room."""
     body = {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}
     return JSONResponse({**body, "slots": [slot_json(s) for s in exc.slots]}, status_code=409)
@@ -109,7 +108,7 @@ async def create(request: Request) -> Response:
             idempotency_key=key,
             client=client_address(request),
         )
-    except SlotFull as exc:
+    except slots.SlotFull as exc:
         return full_response(exc)
     return JSONResponse(made.api(), status_code=201 if created else 200)
 
@@ -166,7 +165,7 @@ async def cancel(request: Request) -> Response:
     phone = data.get("phone") if isinstance(data.get("phone"), str) else ""
 
     def apply(session: Any, settings: Any, pickup: Any) -> None:
-        booking.cancel(session, settings, pickup, actor="customer:api")
+        changes.cancel(session, settings, pickup, actor="customer:api")
 
     return JSONResponse((await _found(request, str(phone), apply)).api())
 

@@ -13,7 +13,7 @@ from pwa import audit, devices, notify, s10
 from pwa.db import Database
 from pwa.errors import Conflict, Invalid
 from pwa.models import utcnow
-from pwa.pickups import booking, codes, lookup, slots, staff, tariff, views
+from pwa.pickups import booking, changes, codes, lookup, slots, staff, tariff, views
 from pwa.pickups.address import suggest
 from pwa.settings import Settings
 from tests.factories import booking_body, make_pickup, open_day, set_capacity
@@ -45,7 +45,7 @@ def test_full_slot_refuses_booking_and_offers_nearest_free(db: Database, setting
     day = open_day(settings)
     set_capacity(db, settings, day, "morning", 1)
     make_pickup(db, settings, date=day.isoformat())
-    with pytest.raises(booking.SlotFull) as refused:
+    with pytest.raises(slots.SlotFull) as refused:
         make_pickup(db, settings, date=day.isoformat())
     assert refused.value.slots and (refused.value.slots[0].day, refused.value.slots[0].shift) == (day, "afternoon")
 
@@ -60,7 +60,7 @@ def test_concurrent_bookings_never_overbook(db: Database, settings: Settings) ->
         try:
             make_pickup(db, settings, date=day.isoformat(), shift="afternoon")
             result = "booked"
-        except booking.SlotFull:
+        except slots.SlotFull:
             result = "full"
         with lock:
             outcomes.append(result)
@@ -83,7 +83,7 @@ def test_cancelling_gives_the_place_back(db: Database, settings: Settings) -> No
     with db.write() as session:
         pickup = lookup.get(session, code)
         assert pickup is not None
-        booking.cancel(session, settings, pickup, actor="customer")
+        changes.cancel(session, settings, pickup, actor="customer")
     make_pickup(db, settings, date=day.isoformat())  # the place is free again
 
 
@@ -105,7 +105,7 @@ def test_no_change_after_the_cut_off(db: Database, settings: Settings) -> None:
         assert pickup is not None
         late = slots.cutoff(settings, pickup.day, pickup.shift) + timedelta(minutes=1)
         with pytest.raises(Conflict):
-            booking.cancel(session, settings, pickup, actor="customer", now=late)
+            changes.cancel(session, settings, pickup, actor="customer", now=late)
 
 
 def test_closed_weekday_and_holiday_and_past_slots_are_refused(db: Database, settings: Settings) -> None:
@@ -240,7 +240,7 @@ def test_concurrent_cancels_give_the_place_back_once(db: Database, settings: Set
     make_pickup(db, settings, date=day.isoformat())
 
     def customer(session: Session) -> None:
-        booking.cancel(session, settings, lookup.for_change(session, code, device), actor="customer")
+        changes.cancel(session, settings, lookup.for_change(session, code, device), actor="customer")
 
     def clerk(session: Session) -> None:
         staff.change(session, settings, code=code, action="cancel", data={}, actor="staff:lan")
@@ -255,7 +255,7 @@ def test_collected_racing_a_cancel_keeps_the_count_right(db: Database, settings:
     code = make_pickup(db, settings, device_key=device, date=day.isoformat(), parcels=1)
 
     def customer(session: Session) -> None:
-        booking.cancel(session, settings, lookup.for_change(session, code, device), actor="customer")
+        changes.cancel(session, settings, lookup.for_change(session, code, device), actor="customer")
 
     def courier(session: Session) -> None:
         data = {"collected_parcels": "1"}

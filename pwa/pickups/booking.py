@@ -1,38 +1,25 @@
-"""Booking, finding, moving and cancelling pickups: each in one write transaction."""
+"""Making a booking: checked, given its place, priced and numbered, in one write transaction."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from pwa import audit, devices, i18n, ratelimit, s10
+from pwa import devices, i18n, ratelimit, s10
 from pwa.db import Database, dialect_insert
-from pwa.errors import Conflict, Invalid
+from pwa.errors import Invalid
 from pwa.i18n import gettext as _
-from pwa.models import Counter, Pickup, PickupEvent, PickupParcel, utcnow
+from pwa.models import Counter, Pickup, PickupEvent, PickupParcel
 from pwa.pickups import codes, quotes, slots, validate
 from pwa.pickups.lookup import may_manage
-from pwa.pickups.notices import tell
-from pwa.pickups.views import ACTIVE, Booking, view
+from pwa.pickups.views import Booking, view
 from pwa.settings import Settings
 
 S10_SERVICE = {"economy": "CP", "express": "EB", "urgent": "EB"}  # C… parcels, E… EMS (DOMAIN.md)
-
-
-class SlotFull(Conflict):
-    """The shift has no room left; `slots` are the nearest ones that do."""
-
-    code = "slot_full"
-
-    def __init__(self, free: list[slots.Slot]) -> None:
-        self.slots = free
-        super().__init__(
-            _("Ca này đã hết chỗ. Hãy chọn một ca còn chỗ bên dưới."), fields={"shift": _("Ca này đã hết chỗ.")}
-        )
 
 
 def _serials(session: Session, prefix: str, n: int) -> list[int]:
@@ -94,7 +81,7 @@ def book(
         raise Invalid(fields={"date": reason})
     slot_id = slots.ensure(session, settings, request.date, request.shift)
     if not slots.take(session, slot_id):
-        raise SlotFull(slots.nearest_free(session, settings, after=(request.date, request.shift), now=now))
+        raise slots.SlotFull(slots.nearest_free(session, settings, after=(request.date, request.shift), now=now))
     pickup = _create(session, settings, request, slot_id, device_key, key)
     return view(session, pickup, settings), True
 
@@ -157,57 +144,6 @@ def submit(
             raise
         with database.write() as session:  # the twin committed first: answer with its booking
             return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key)
-
-
-def _check_changeable(settings: Settings, pickup: Pickup, now: datetime | None) -> None:
-    if pickup.status not in ACTIVE:
-        raise Conflict(_("Đơn này không còn thay đổi được (trạng thái hiện tại không cho phép)."))
-    if (now or utcnow()) >= slots.cutoff(settings, pickup.day, pickup.shift):
-        raise Conflict(_("Đã quá hạn đổi hoặc hủy đơn này. Hãy gọi bưu điện để được giúp."))
-
-
-def cancel(session: Session, settings: Settings, pickup: Pickup, *, actor: str, now: datetime | None = None) -> None:
-    """Cancel before the cut-off; the place goes back to the slot in the same transaction."""
-    _check_changeable(settings, pickup, now)
-    slots.give_back(session, pickup.slot_id)
-    audit.record(session, actor=actor, action="pickup.cancelled", subject=f"pickup:{pickup.code}")
-    set_status(session, pickup, "cancelled", actor=actor)
-
-
-def move(
-    session: Session,
-    settings: Settings,
-    pickup: Pickup,
-    *,
-    day: date,
-    shift: str,
-    actor: str,
-    now: datetime | None = None,
-) -> None:
-    """Move a booking to another shift: take the new place, free the old one, in one transaction."""
-    _check_changeable(settings, pickup, now)
-    if (day, shift) == (pickup.day, pickup.shift):
-        return
-    reason = slots.why_closed(session, settings, day, shift, now)
-    if reason:
-        raise Invalid(fields={"date": reason})
-    new_slot = slots.ensure(session, settings, day, shift)
-    if not slots.take(session, new_slot):
-        raise SlotFull(slots.nearest_free(session, settings, after=(day, shift), now=now))
-    slots.give_back(session, pickup.slot_id)
-    pickup.slot_id, pickup.day, pickup.shift = new_slot, day, shift
-    set_status(session, pickup, pickup.status, actor=actor, detail=f"{day.isoformat()}/{shift}", kind="moved")
-
-
-def set_status(session: Session, pickup: Pickup, status: str, *, actor: str, detail: str = "", kind: str = "") -> None:
-    """Record a status (or a move) on the timeline and tell every device that follows the booking."""
-    """Record a status (or a move) on the timeline and tell the devices that follow the booking."""
-    assert pickup.id is not None
-    pickup.status, pickup.updated_at = status, utcnow()
-    session.add(pickup)
-    session.add(PickupEvent(pickup_id=pickup.id, status=kind or status, detail=detail[:255], actor=actor[:120]))
-    session.flush()
-    tell(session, pickup, kind or status)
 
 
 BOOK_LIMIT = ratelimit.Limit(count=60, window=600)  # bookings tried per client address in 10 minutes

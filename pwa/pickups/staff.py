@@ -10,7 +10,7 @@ from pwa import audit
 from pwa.errors import Conflict, Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import booking, lookup, slots, validate, views
+from pwa.pickups import changes, lookup, slots, validate, views
 from pwa.settings import Settings
 
 ACTIONS = ("assign", "collected", "failed", "cancel")
@@ -76,4 +76,4 @@ def change(session: Session, settings: Settings, *, code: str, action: str, data
         slots.give_back(session, pickup.slot_id)
         status = "cancelled"
     audit.record(session, actor=actor, action=f"pickup.{status}", subject=f"pickup:{pickup.code}", detail=detail)
-    booking.set_status(session, pickup, status, actor=actor, detail=detail)
+    changes.set_status(session, pickup, status, actor=actor, detail=detail)
