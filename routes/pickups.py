@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from vietnam_provinces import Province
 
-from pwa import admin_units, names, phones
+from pwa import admin_units, phones
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
@@ -194,8 +194,7 @@ async def _detail(
         "changeable": made.changeable(),
         "qr": qr_svg(made.code, settings.base_url),
         "phone_masked": phones.masked(made.phone),
-        # The code travels in push messages and the QR: strangers with it see no name or street.
-        "shown_name": made.name if manage else names.mask_name(made.name),
+        "shown_name": views.shown_name(made, manage=manage),
         "free": await database.run(load) if manage and made.changeable() else [],
         "errors": errors or {},
         **WORDS,

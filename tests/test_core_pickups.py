@@ -187,6 +187,17 @@ def test_collected_count_cannot_exceed_the_parcels(db: Database, settings: Setti
     assert "collected_parcels" in refused.value.fields
 
 
+def test_only_a_device_that_manages_the_booking_sees_the_full_name(db: Database, settings: Settings) -> None:
+    body = booking_body(settings, name="Nguyễn Văn An")
+    made, _ = booking.submit(db, settings, body, device_key="d" * 64, idempotency_key=None, client=None)
+    with db.read() as session:
+        pickup = lookup.get(session, made.code)
+        assert pickup is not None
+        owner, stranger = (lookup.may_manage(session, pickup, key) for key in ("d" * 64, "e" * 64))
+    assert views.shown_name(made, manage=owner) == "Nguyễn Văn An"
+    assert views.shown_name(made, manage=stranger) == "Nguyễn V*** A**"
+
+
 def test_old_district_address_is_read_as_todays_commune() -> None:
     found = suggest("Thôn Nà Pài, xã Bằng Lãng, huyện Chợ Đồn, tỉnh Bắc Kạn", 19)
     assert found is not None and found.ward_code == 2020 and found.street == "Thôn Nà Pài"

@@ -1,4 +1,4 @@
-"""What pages and the API show of a booking: a picture of it that needs no session."""
+"""What pages and the API show of a booking: a picture that needs no session, and the name a viewer may see."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from pwa import admin_units
 from pwa.models import Pickup, PickupEvent, PickupParcel, utcnow
+from pwa.names import mask_name
 from pwa.pickups import codes, slots
 from pwa.settings import Settings
 
@@ -89,6 +90,15 @@ class Booking:
             "changeable_until": self.cutoff.isoformat(),
             "timeline": [{"status": e.status, "at": e.at.isoformat(), "detail": e.detail} for e in self.timeline],
         }
+
+
+def shown_name(booking: Booking, *, manage: bool) -> str:
+    """The customer's name in full to a device that may manage the booking, else masked.
+
+    The code alone opens a booking's page, and it travels in push messages and
+    the QR code: whoever holds only the code sees the family name and initials.
+    """
+    return booking.name if manage else mask_name(booking.name)
 
 
 def view(session: Session, pickup: Pickup, settings: Settings) -> Booking:
