@@ -24,7 +24,6 @@ from routes._web import client_address, db, device_key, is_htmx, redirect, rende
 
 FIELDS = ("name", "phone", "ward_code", "street", "date", "shift", "parcels", "weight_kg", "longest_cm", "service",
           "destination_province", "cod_vnd", "declared_value_vnd", "note")  # fmt: skip
-QUOTE_FIELDS = ("parcels", "weight_kg", "service", "destination_province", "cod_vnd", "declared_value_vnd")
 WORDS = {"status_text": status_text, "shift_text": shift_text, "service_text": service_text}
 
 
