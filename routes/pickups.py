@@ -13,18 +13,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 from vietnam_provinces import Province
 
-from pwa import admin_units, names, phones
+from pwa import admin_units, phones
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import address, booking, slots, validate
-from pwa.pickups.booking import Booking, SlotFull
+from pwa.pickups import address, booking, changes, lookup, quotes, slots, validate, views
 from pwa.pickups.notices import service_text, shift_text, status_text
+from pwa.pickups.views import Booking
 from routes._web import client_address, db, device_key, is_htmx, redirect, render, settings_of
 
 FIELDS = ("name", "phone", "ward_code", "street", "date", "shift", "parcels", "weight_kg", "longest_cm", "service",
           "destination_province", "cod_vnd", "declared_value_vnd", "note")  # fmt: skip
-QUOTE_FIELDS = ("parcels", "weight_kg", "service", "destination_province", "cod_vnd", "declared_value_vnd")
 WORDS = {"status_text": status_text, "shift_text": shift_text, "service_text": service_text}
 
 
@@ -60,7 +59,7 @@ async def _page(
         "days": _days(open_slots),
         "communes": admin_units.communes(settings.province_code),
         "provinces": [(int(p.code), p.name) for p in Province.iter_all()],
-        "quote": booking.live_quote(settings_of(request), values),
+        "quote": quotes.live_quote(settings_of(request), values),
         "idempotency_key": values.get("idempotency_key") or secrets.token_urlsafe(18),
         **WORDS,
         **extra,
@@ -86,10 +85,10 @@ async def _prefill(request: Request, code: str) -> dict[str, Any]:
 
     def load() -> Booking | None:
         with database.read() as session:
-            pickup = booking.get(session, code)
-            if pickup is None or not booking.may_manage(session, pickup, device):
+            pickup = lookup.get(session, code)
+            if pickup is None or not lookup.may_manage(session, pickup, device):
                 return None
-            return booking.view(session, pickup, settings)
+            return views.view(session, pickup, settings)
 
     old = await database.run(load)
     if old is None:
@@ -121,7 +120,7 @@ async def create(request: Request) -> Response:
         )
     except RateLimited as exc:
         return await _page(request, values, status=429, headers=exc.headers, problem=exc.message)
-    except SlotFull as exc:
+    except slots.SlotFull as exc:
         return await _page(request, values, exc.fields, 409, full=exc.message, alternatives=exc.slots)
     except booking.KeyReused as exc:  # Back after booking, then edited: offer this form as a new booking
         fresh = {**values, "idempotency_key": ""}
@@ -151,7 +150,7 @@ async def quote(request: Request) -> Response:
     return render(
         request,
         "pickups/new.html",
-        {"quote": booking.live_quote(settings_of(request), values), "values": values},
+        {"quote": quotes.live_quote(settings_of(request), values), "values": values},
         block="quote",
     )
 
@@ -169,10 +168,10 @@ async def show(request: Request) -> Response:
 
     def load() -> tuple[Booking, bool]:
         with database.read() as session:
-            pickup = booking.get(session, code)
+            pickup = lookup.get(session, code)
             if pickup is None:
                 raise NotFound()
-            return booking.view(session, pickup, settings), booking.may_manage(session, pickup, device)
+            return views.view(session, pickup, settings), lookup.may_manage(session, pickup, device)
 
     made, manage = await database.run(load)
     return await _detail(request, made, manage)
@@ -194,8 +193,7 @@ async def _detail(
         "changeable": made.changeable(),
         "qr": qr_svg(made.code, settings.base_url),
         "phone_masked": phones.masked(made.phone),
-        # The code travels in push messages and the QR: strangers with it see no name or street.
-        "shown_name": made.name if manage else names.mask_name(made.name),
+        "shown_name": views.shown_name(made, manage=manage),
         "free": await database.run(load) if manage and made.changeable() else [],
         "errors": errors or {},
         **WORDS,
@@ -210,16 +208,16 @@ async def _act(request: Request, action: str) -> Response:
 
     def apply() -> None:
         with database.write() as session:
-            pickup = booking.for_change(session, code, device)
+            pickup = lookup.for_change(session, code, device)
             if action == "cancel":
-                booking.cancel(session, settings, pickup, actor="customer")
+                changes.cancel(session, settings, pickup, actor="customer")
             else:
                 errors: dict[str, str] = {}
                 day_text, _sep, shift = str(form.get("slot", "")).partition("/")
                 day = validate.check_date(day_text, errors)
                 if errors:
                     raise Invalid(fields=errors)
-                booking.move(session, settings, pickup, day=day, shift=shift, actor="customer")
+                changes.move(session, settings, pickup, day=day, shift=shift, actor="customer")
 
     try:
         await database.run(apply)
@@ -235,9 +233,9 @@ async def _reshow(request: Request, code: str, exc: AppError) -> Response:
 
     def load() -> Booking:
         with database.read() as session:
-            pickup = booking.get(session, code)
+            pickup = lookup.get(session, code)
             assert pickup is not None
-            return booking.view(session, pickup, settings)
+            return views.view(session, pickup, settings)
 
     errors = exc.fields or {"date": exc.message}
     return await _detail(request, await database.run(load), True, errors, exc.status, problem=exc.message)
@@ -259,7 +257,7 @@ async def mine(request: Request) -> Response:
 
     def load() -> list[Booking]:
         with database.read() as session:
-            return booking.mine(session, settings, device)
+            return lookup.mine(session, settings, device)
 
     context = {"section": "pickups", "bookings": await database.run(load), "values": {}, "errors": {}, **WORDS}
     return render(request, "pickups/mine.html", context)
@@ -272,12 +270,12 @@ async def find(request: Request) -> Response:
     database, device = db(request), device_key(request)
 
     def remember(session: Session, pickup: Pickup) -> str:
-        booking.follow(session, pickup, device)
+        lookup.follow(session, pickup, device)
         return pickup.code
 
     try:
         found = await database.run(
-            booking.lookup, database, code=code, phone=phone, client=client_address(request), then=remember
+            lookup.lookup, database, code=code, phone=phone, client=client_address(request), then=remember
         )
     except AppError as exc:
         if exc.status not in (404, 429):

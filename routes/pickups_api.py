@@ -12,8 +12,8 @@ from starlette.routing import Route
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import booking, slots, staff, validate
-from pwa.pickups.booking import Booking, SlotFull
+from pwa.pickups import booking, changes, lookup, slots, staff, validate, views
+from pwa.pickups.views import Booking
 from routes._web import client_address, db, known_device_key, settings_of
 from routes.api import json_body, requires_key
 
@@ -23,7 +23,7 @@ def slot_json(slot: slots.Slot) -> dict[str, Any]:
     return {"date": slot.day.isoformat(), "shift": slot.shift, "capacity": slot.capacity, "remaining": slot.remaining}
 
 
-def full_response(exc: SlotFull) -> Response:
+def full_response(exc: slots.SlotFull) -> Response:
     """409 with the nearest shifts that still have room."""
     body = {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}
     return JSONResponse({**body, "slots": [slot_json(s) for s in exc.slots]}, status_code=409)
@@ -108,7 +108,7 @@ async def create(request: Request) -> Response:
             idempotency_key=key,
             client=client_address(request),
         )
-    except SlotFull as exc:
+    except slots.SlotFull as exc:
         return full_response(exc)
     return JSONResponse(made.api(), status_code=201 if created else 200)
 
@@ -120,10 +120,10 @@ async def _found(request: Request, phone: str, fn: Any = None) -> Booking:
     def then(session: Session, pickup: Pickup) -> Booking:
         if fn is not None:
             fn(session, settings, pickup)
-        return booking.view(session, pickup, settings)
+        return views.view(session, pickup, settings)
 
     return await database.run(
-        booking.lookup, database, code=code, phone=phone, client=client_address(request), then=then
+        lookup.lookup, database, code=code, phone=phone, client=client_address(request), then=then
     )
 
 
@@ -165,7 +165,7 @@ async def cancel(request: Request) -> Response:
     phone = data.get("phone") if isinstance(data.get("phone"), str) else ""
 
     def apply(session: Any, settings: Any, pickup: Any) -> None:
-        booking.cancel(session, settings, pickup, actor="customer:api")
+        changes.cancel(session, settings, pickup, actor="customer:api")
 
     return JSONResponse((await _found(request, str(phone), apply)).api())
 
@@ -233,10 +233,10 @@ async def staff_status(request: Request) -> Response:
     def apply() -> Booking:
         with database.write() as session:
             staff.change(session, settings, code=code, action=data.get("action", ""), data=data, actor=actor)
-            pickup = booking.get(session, code)
+            pickup = lookup.get(session, code)
             if pickup is None:
                 raise NotFound()
-            return booking.view(session, pickup, settings)
+            return views.view(session, pickup, settings)
 
     return JSONResponse((await database.run(apply)).api())
 

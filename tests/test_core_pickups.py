@@ -13,7 +13,7 @@ from pwa import audit, devices, notify, s10
 from pwa.db import Database
 from pwa.errors import Conflict, Invalid
 from pwa.models import utcnow
-from pwa.pickups import booking, codes, slots, staff, tariff
+from pwa.pickups import booking, changes, codes, lookup, slots, staff, tariff, views
 from pwa.pickups.address import suggest
 from pwa.settings import Settings
 from tests.factories import booking_body, make_pickup, open_day, set_capacity
@@ -45,7 +45,7 @@ def test_full_slot_refuses_booking_and_offers_nearest_free(db: Database, setting
     day = open_day(settings)
     set_capacity(db, settings, day, "morning", 1)
     make_pickup(db, settings, date=day.isoformat())
-    with pytest.raises(booking.SlotFull) as refused:
+    with pytest.raises(slots.SlotFull) as refused:
         make_pickup(db, settings, date=day.isoformat())
     assert refused.value.slots and (refused.value.slots[0].day, refused.value.slots[0].shift) == (day, "afternoon")
 
@@ -60,7 +60,7 @@ def test_concurrent_bookings_never_overbook(db: Database, settings: Settings) ->
         try:
             make_pickup(db, settings, date=day.isoformat(), shift="afternoon")
             result = "booked"
-        except booking.SlotFull:
+        except slots.SlotFull:
             result = "full"
         with lock:
             outcomes.append(result)
@@ -81,9 +81,9 @@ def test_cancelling_gives_the_place_back(db: Database, settings: Settings) -> No
     set_capacity(db, settings, day, "morning", 1)
     code = make_pickup(db, settings, date=day.isoformat())
     with db.write() as session:
-        pickup = booking.get(session, code)
+        pickup = lookup.get(session, code)
         assert pickup is not None
-        booking.cancel(session, settings, pickup, actor="customer")
+        changes.cancel(session, settings, pickup, actor="customer")
     make_pickup(db, settings, date=day.isoformat())  # the place is free again
 
 
@@ -101,11 +101,11 @@ def test_cut_off_follows_the_post_office_clock(db: Database, settings: Settings)
 def test_no_change_after_the_cut_off(db: Database, settings: Settings) -> None:
     code = make_pickup(db, settings)
     with db.write() as session:
-        pickup = booking.get(session, code)
+        pickup = lookup.get(session, code)
         assert pickup is not None
         late = slots.cutoff(settings, pickup.day, pickup.shift) + timedelta(minutes=1)
         with pytest.raises(Conflict):
-            booking.cancel(session, settings, pickup, actor="customer", now=late)
+            changes.cancel(session, settings, pickup, actor="customer", now=late)
 
 
 def test_closed_weekday_and_holiday_and_past_slots_are_refused(db: Database, settings: Settings) -> None:
@@ -174,7 +174,7 @@ def test_staff_actions_are_audited_and_reach_the_device(db: Database, settings: 
     with db.read() as session:
         entries = audit.recent(session, subject=f"pickup:{code}")
         inbox = notify.inbox(session, "d" * 64)
-        view = booking.view(session, booking.get(session, code), settings)  # type: ignore[arg-type]
+        view = views.view(session, lookup.get(session, code), settings)  # type: ignore[arg-type]
     assert [e.action for e in entries] == ["pickup.failed", "pickup.assigned"]
     assert inbox[0].title == "Collection failed" and "Không có ai ở nhà" in inbox[0].body
     assert [e.status for e in view.timeline] == ["booked", "assigned", "failed"]
@@ -185,6 +185,17 @@ def test_collected_count_cannot_exceed_the_parcels(db: Database, settings: Setti
     with db.write() as session, pytest.raises(Invalid) as refused:
         staff.change(session, settings, code=code, action="collected", data={"collected_parcels": "3"}, actor="x")
     assert "collected_parcels" in refused.value.fields
+
+
+def test_only_a_device_that_manages_the_booking_sees_the_full_name(db: Database, settings: Settings) -> None:
+    body = booking_body(settings, name="Nguyễn Văn An")
+    made, _ = booking.submit(db, settings, body, device_key="d" * 64, idempotency_key=None, client=None)
+    with db.read() as session:
+        pickup = lookup.get(session, made.code)
+        assert pickup is not None
+        owner, stranger = (lookup.may_manage(session, pickup, key) for key in ("d" * 64, "e" * 64))
+    assert views.shown_name(made, manage=owner) == "Nguyễn Văn An"
+    assert views.shown_name(made, manage=stranger) == "Nguyễn V*** A**"
 
 
 def test_old_district_address_is_read_as_todays_commune() -> None:
@@ -240,7 +251,7 @@ def test_concurrent_cancels_give_the_place_back_once(db: Database, settings: Set
     make_pickup(db, settings, date=day.isoformat())
 
     def customer(session: Session) -> None:
-        booking.cancel(session, settings, booking.for_change(session, code, device), actor="customer")
+        changes.cancel(session, settings, lookup.for_change(session, code, device), actor="customer")
 
     def clerk(session: Session) -> None:
         staff.change(session, settings, code=code, action="cancel", data={}, actor="staff:lan")
@@ -255,7 +266,7 @@ def test_collected_racing_a_cancel_keeps_the_count_right(db: Database, settings:
     code = make_pickup(db, settings, device_key=device, date=day.isoformat(), parcels=1)
 
     def customer(session: Session) -> None:
-        booking.cancel(session, settings, booking.for_change(session, code, device), actor="customer")
+        changes.cancel(session, settings, lookup.for_change(session, code, device), actor="customer")
 
     def courier(session: Session) -> None:
         data = {"collected_parcels": "1"}
@@ -263,5 +274,5 @@ def test_collected_racing_a_cancel_keeps_the_count_right(db: Database, settings:
 
     assert _race(db, [customer, courier] * 3) == ["ok"] + ["refused"] * 5
     with db.read() as session:
-        status = booking.get(session, code).status  # type: ignore[union-attr]
+        status = lookup.get(session, code).status  # type: ignore[union-attr]
     assert _room(db, settings, day) == (1 if status == "cancelled" else 0)

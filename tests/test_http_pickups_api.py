@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from pwa import accounts, s10
 from pwa.db import Database
-from pwa.pickups import booking
+from pwa.pickups import lookup
 from pwa.settings import Settings
 from tests.factories import booking_body, open_day, set_capacity, token_in
 from tests.live import LiveServer
@@ -160,7 +160,7 @@ def test_concurrent_bookings_over_http_fill_exactly_the_room(
 
 def test_wrong_code_and_phone_tries_are_limited(client: TestClient, settings: Settings) -> None:
     code = client.post("/api/v1/pickups", json=booking_body(settings)).json()["code"]
-    for _ in range(booking.LOOKUP_LIMIT.count - 1):
+    for _ in range(lookup.LOOKUP_LIMIT.count - 1):
         assert client.get(f"/api/v1/pickups/{code}?phone=0987654321").status_code == 404
     assert client.post(f"/api/v1/pickups/{code}/cancel", json={"phone": "0987654321"}).status_code == 404
     limited = client.get(f"/api/v1/pickups/{code}?phone=0912345678")  # even the right phone, for now

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from pwa import ratelimit
 from pwa.db import Database
-from pwa.pickups import booking, slots
+from pwa.pickups import booking, lookup, slots
 from pwa.settings import Settings
 from tests.factories import booking_body, login_staff, make_pickup, make_staff, open_day, set_capacity, token_in
 
@@ -89,7 +89,7 @@ def test_find_form_says_so_after_too_many_wrong_tries(client: TestClient, db: Da
     code = make_pickup(db, settings)
     token = token_in(client.get("/pickups").text)
     wrong = {"csrf_token": token, "code": code, "phone": "0987654321"}
-    for _ in range(booking.LOOKUP_LIMIT.count):
+    for _ in range(lookup.LOOKUP_LIMIT.count):
         assert client.post("/pickups/find", data=wrong).status_code == 404
     refused = client.post("/pickups/find", data={**wrong, "phone": "0912345678"})
     assert refused.status_code == 429 and "Bạn đã thử quá nhiều lần" in refused.text

@@ -1,137 +1,25 @@
-"""Booking, finding, moving and cancelling pickups: each in one write transaction."""
+"""Making a booking: checked, given its place, priced and numbered, in one write transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
-from pwa import admin_units, audit, devices, i18n, phones, ratelimit, s10
+from pwa import devices, i18n, ratelimit, s10
 from pwa.db import Database, dialect_insert
-from pwa.errors import Conflict, Invalid, NotFound
+from pwa.errors import Invalid
 from pwa.i18n import gettext as _
-from pwa.models import Counter, Pickup, PickupEvent, PickupFollow, PickupParcel, utcnow
-from pwa.pickups import codes, slots, tariff, validate
-from pwa.pickups.notices import tell
+from pwa.models import Counter, Pickup, PickupEvent, PickupParcel
+from pwa.pickups import codes, quotes, slots, validate
+from pwa.pickups.lookup import may_manage
+from pwa.pickups.views import Booking, view
 from pwa.settings import Settings
 
 S10_SERVICE = {"economy": "CP", "express": "EB", "urgent": "EB"}  # C… parcels, E… EMS (DOMAIN.md)
-LOOKUP_LIMIT = ratelimit.Limit(count=10, window=900)  # wrong code/phone pairs per client
-ACTIVE = ("booked", "assigned")
-T = TypeVar("T")
-
-
-class SlotFull(Conflict):
-    """The shift has no room left; `slots` are the nearest ones that do."""
-
-    code = "slot_full"
-
-    def __init__(self, free: list[slots.Slot]) -> None:
-        self.slots = free
-        super().__init__(
-            _("Ca này đã hết chỗ. Hãy chọn một ca còn chỗ bên dưới."), fields={"shift": _("Ca này đã hết chỗ.")}
-        )
-
-
-@dataclass(frozen=True)
-class Event:
-    """One step of the timeline."""
-
-    status: str
-    at: datetime
-    detail: str
-
-
-@dataclass(frozen=True)
-class Booking:
-    """Everything a page or an API answer shows about a booking (no session needed)."""
-
-    code: str
-    status: str
-    name: str
-    phone: str
-    ward_code: int
-    ward_label: str
-    street: str
-    day: date
-    shift: str
-    parcels: int
-    weight_g: int
-    longest_cm: int | None
-    service: str
-    destination_province: int
-    cod_vnd: int
-    declared_value_vnd: int
-    note: str
-    price_vnd: int
-    courier: str
-    collected_parcels: int | None
-    failure_reason: str
-    created_at: datetime
-    cutoff: datetime
-    tracking_numbers: list[str] = field(default_factory=list)
-    timeline: list[Event] = field(default_factory=list)
-
-    @property
-    def grouped_code(self) -> str:
-        """The code as people read it: `7K3M-9QX2-HV4D`."""
-        return codes.grouped(self.code)
-
-    def changeable(self, now: datetime | None = None) -> bool:
-        """True while the customer may still move or cancel it."""
-        return self.status in ACTIVE and (now or utcnow()) < self.cutoff
-
-    def api(self) -> dict[str, Any]:
-        """The booking as the API shows it."""
-        return {
-            "code": self.code,
-            "status": self.status,
-            "tracking_numbers": self.tracking_numbers,
-            "date": self.day.isoformat(),
-            "shift": self.shift,
-            "price_vnd": self.price_vnd,
-            "name": self.name,
-            "phone": self.phone,
-            "ward_code": self.ward_code,
-            "street": self.street,
-            "parcels": self.parcels,
-            "weight_kg": self.weight_g / 1000,
-            "service": self.service,
-            "cod_vnd": self.cod_vnd,
-            "declared_value_vnd": self.declared_value_vnd,
-            "note": self.note,
-            "courier": self.courier,
-            "collected_parcels": self.collected_parcels,
-            "failure_reason": self.failure_reason,
-            "changeable_until": self.cutoff.isoformat(),
-            "timeline": [{"status": e.status, "at": e.at.isoformat(), "detail": e.detail} for e in self.timeline],
-        }
-
-
-def view(session: Session, pickup: Pickup, settings: Settings) -> Booking:
-    """A detached picture of a booking, its parcels and its timeline (oldest step first)."""
-    numbers = session.exec(
-        select(PickupParcel.tracking_number)
-        .where(PickupParcel.pickup_id == pickup.id)
-        .order_by(col(PickupParcel.position))
-    ).all()
-    events = session.exec(
-        select(PickupEvent).where(PickupEvent.pickup_id == pickup.id).order_by(col(PickupEvent.at), col(PickupEvent.id))
-    ).all()
-    commune = admin_units.commune(pickup.ward_code)
-    data = pickup.model_dump(exclude={"id", "device_key", "idempotency_key", "request_hash", "slot_id", "updated_at"})
-    return Booking(
-        **data,
-        ward_label=commune.label if commune else str(pickup.ward_code),
-        cutoff=slots.cutoff(settings, pickup.day, pickup.shift),
-        tracking_numbers=list(numbers),
-        timeline=[Event(e.status, e.at, e.detail) for e in events],
-    )
 
 
 def _serials(session: Session, prefix: str, n: int) -> list[int]:
@@ -147,38 +35,6 @@ def _serials(session: Session, prefix: str, n: int) -> list[int]:
     )
     end = int(session.execute(stmt).scalar_one())
     return [(end - n + i) % 100_000_000 for i in range(1, n + 1)]
-
-
-def quote_of(settings: Settings, request: validate.BookingInput) -> tariff.Quote:
-    """The price of a validated booking, line by line, from the operator's tariff file."""
-    return tariff.quote(
-        tariff.load(settings.tariff_path),
-        service=request.service,
-        weight_g=request.weight_g,
-        parcels=request.parcels,
-        destination_province=request.destination_province,
-        cod_vnd=request.cod_vnd,
-        declared_value_vnd=request.declared_value_vnd,
-    )
-
-
-# Only these fields change the price; a live quote needs them right, and nothing else yet.
-PRICE_FIELDS = ("parcels", "weight_kg", "service", "destination_province", "cod_vnd", "declared_value_vnd")
-_NOT_YET_TYPED = {
-    "name": "x", "phone": "0912345678", "ward_code": 0, "street": "x", "date": "2000-01-01", "shift": "morning",
-}  # fmt: skip
-
-
-def live_quote(settings: Settings, values: dict[str, Any]) -> tariff.Quote | None:
-    """A quote for a half-filled form, or None while a field that sets the price is wrong or empty."""
-    request, errors = validate.booking({**_NOT_YET_TYPED, **values}, settings)
-    if any(field in errors for field in PRICE_FIELDS):
-        return None
-    return quote_of(settings, request)
-
-
-def _price(settings: Settings, request: validate.BookingInput) -> int:
-    return quote_of(settings, request).total_vnd
 
 
 class KeyReused(Invalid):
@@ -225,7 +81,7 @@ def book(
         raise Invalid(fields={"date": reason})
     slot_id = slots.ensure(session, settings, request.date, request.shift)
     if not slots.take(session, slot_id):
-        raise SlotFull(slots.nearest_free(session, settings, after=(request.date, request.shift), now=now))
+        raise slots.SlotFull(slots.nearest_free(session, settings, after=(request.date, request.shift), now=now))
     pickup = _create(session, settings, request, slot_id, device_key, key)
     return view(session, pickup, settings), True
 
@@ -247,7 +103,7 @@ def _create(
         idempotency_key=key,
         request_hash=request.digest(),
         slot_id=slot_id,
-        price_vnd=_price(settings, request),
+        price_vnd=quotes.quote_of(settings, request).total_vnd,
     )
     session.add(pickup)
     session.flush()
@@ -288,146 +144,6 @@ def submit(
             raise
         with database.write() as session:  # the twin committed first: answer with its booking
             return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key)
-
-
-def get(session: Session, code: str, *, lock: bool = False) -> Pickup | None:
-    """The booking with this code (typed in any case, with or without dashes).
-
-    `lock` is for write paths: the row stays locked until the transaction ends,
-    so two changes (a double-tapped cancel, staff racing the customer) queue and
-    the second sees the first's status. SQLite's BEGIN IMMEDIATE already does
-    that; there FOR UPDATE is left out.
-    """
-    normalised = codes.normalise(code)
-    if not codes.is_code(normalised):
-        return None
-    query = select(Pickup).where(Pickup.code == normalised)
-    return session.exec(query.with_for_update() if lock else query).first()
-
-
-def for_change(session: Session, code: str, device_key: str) -> Pickup:
-    """The booking, locked for a change by this device; NotFound unless the device may manage it."""
-    pickup = get(session, code, lock=True)
-    if pickup is None or not may_manage(session, pickup, device_key):
-        raise NotFound()
-    return pickup
-
-
-def not_found() -> NotFound:
-    """The one answer for an unknown code and a wrong phone, word for word."""
-    return NotFound(_("Không tìm thấy đơn với mã và số điện thoại này. Hãy kiểm tra lại cả hai."))
-
-
-def find(session: Session, *, code: str, phone: str, client: str) -> Pickup | None:
-    """The booking for a code and its phone, or None (counted) for every mismatch; few tries.
-
-    A miss returns rather than raises, so the caller's transaction commits the
-    counter (`lookup` does that); RateLimited is raised, as it changes nothing.
-    """
-    key = f"pickup_lookup:{client}"
-    ratelimit.check(session, key, LOOKUP_LIMIT)
-    pickup = get(session, code, lock=True)
-    try:
-        matches = pickup is not None and phones.normalise(phone) == pickup.phone
-    except phones.PhoneError:
-        matches = False
-    if pickup is None or not matches:
-        ratelimit.hit(session, key, LOOKUP_LIMIT)
-        return None
-    return pickup
-
-
-def lookup(database: Database, *, code: str, phone: str, client: str, then: Callable[[Session, Pickup], T]) -> T:
-    """Find a booking by code and phone and apply `then` in one write transaction.
-
-    A miss commits its counted try first and only then raises `not_found()`.
-    """
-    with database.write() as session:
-        pickup = find(session, code=code, phone=phone, client=client)
-        if pickup is not None:
-            return then(session, pickup)
-    raise not_found()
-
-
-def follow(session: Session, pickup: Pickup, device_key: str) -> None:
-    """Remember that this device found the booking, so it lists and hears about it."""
-    if pickup.device_key == device_key:
-        return
-    devices.ensure(session, device_key, lang=i18n.get_locale())
-    insert = dialect_insert(session)
-    stmt = insert(PickupFollow).values(device_key=device_key, pickup_id=pickup.id, created_at=utcnow())
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["device_key", "pickup_id"]))
-
-
-def may_manage(session: Session, pickup: Pickup, device_key: str) -> bool:
-    """True if this device booked it or found it with the phone number."""
-    if pickup.device_key == device_key:
-        return True
-    query = select(PickupFollow.id).where(PickupFollow.device_key == device_key, PickupFollow.pickup_id == pickup.id)
-    return session.exec(query).first() is not None
-
-
-def mine(session: Session, settings: Settings, device_key: str) -> list[Booking]:
-    """This device's bookings and followed ones, soonest slot first."""
-    followed = select(PickupFollow.pickup_id).where(PickupFollow.device_key == device_key)
-    query = (
-        select(Pickup)
-        .where(or_(Pickup.device_key == device_key, col(Pickup.id).in_(followed)))
-        .order_by(col(Pickup.day).desc(), col(Pickup.shift), col(Pickup.id).desc())
-        .limit(100)
-    )
-    return [view(session, p, settings) for p in session.exec(query)]
-
-
-def _check_changeable(settings: Settings, pickup: Pickup, now: datetime | None) -> None:
-    if pickup.status not in ACTIVE:
-        raise Conflict(_("Đơn này không còn thay đổi được (trạng thái hiện tại không cho phép)."))
-    if (now or utcnow()) >= slots.cutoff(settings, pickup.day, pickup.shift):
-        raise Conflict(_("Đã quá hạn đổi hoặc hủy đơn này. Hãy gọi bưu điện để được giúp."))
-
-
-def cancel(session: Session, settings: Settings, pickup: Pickup, *, actor: str, now: datetime | None = None) -> None:
-    """Cancel before the cut-off; the place goes back to the slot in the same transaction."""
-    _check_changeable(settings, pickup, now)
-    slots.give_back(session, pickup.slot_id)
-    audit.record(session, actor=actor, action="pickup.cancelled", subject=f"pickup:{pickup.code}")
-    set_status(session, pickup, "cancelled", actor=actor)
-
-
-def move(
-    session: Session,
-    settings: Settings,
-    pickup: Pickup,
-    *,
-    day: date,
-    shift: str,
-    actor: str,
-    now: datetime | None = None,
-) -> None:
-    """Move a booking to another shift: take the new place, free the old one, in one transaction."""
-    _check_changeable(settings, pickup, now)
-    if (day, shift) == (pickup.day, pickup.shift):
-        return
-    reason = slots.why_closed(session, settings, day, shift, now)
-    if reason:
-        raise Invalid(fields={"date": reason})
-    new_slot = slots.ensure(session, settings, day, shift)
-    if not slots.take(session, new_slot):
-        raise SlotFull(slots.nearest_free(session, settings, after=(day, shift), now=now))
-    slots.give_back(session, pickup.slot_id)
-    pickup.slot_id, pickup.day, pickup.shift = new_slot, day, shift
-    set_status(session, pickup, pickup.status, actor=actor, detail=f"{day.isoformat()}/{shift}", kind="moved")
-
-
-def set_status(session: Session, pickup: Pickup, status: str, *, actor: str, detail: str = "", kind: str = "") -> None:
-    """Record a status (or a move) on the timeline and tell every device that follows the booking."""
-    """Record a status (or a move) on the timeline and tell the devices that follow the booking."""
-    assert pickup.id is not None
-    pickup.status, pickup.updated_at = status, utcnow()
-    session.add(pickup)
-    session.add(PickupEvent(pickup_id=pickup.id, status=kind or status, detail=detail[:255], actor=actor[:120]))
-    session.flush()
-    tell(session, pickup, kind or status)
 
 
 BOOK_LIMIT = ratelimit.Limit(count=60, window=600)  # bookings tried per client address in 10 minutes

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from pwa import audit
 from pwa.db import dialect_insert
-from pwa.errors import Invalid
+from pwa.errors import Conflict, Invalid
 from pwa.i18n import gettext as _
 from pwa.models import ClosedDay, PickupSlot, utcnow
 from pwa.settings import Settings
@@ -37,6 +37,18 @@ class Slot:
     def value(self) -> str:
         """`2026-11-27/morning`: how a form names this slot."""
         return f"{self.day.isoformat()}/{self.shift}"
+
+
+class SlotFull(Conflict):
+    """The shift has no room left; `slots` are the nearest ones that do."""
+
+    code = "slot_full"
+
+    def __init__(self, free: list[Slot]) -> None:
+        self.slots = free
+        super().__init__(
+            _("Ca này đã hết chỗ. Hãy chọn một ca còn chỗ bên dưới."), fields={"shift": _("Ca này đã hết chỗ.")}
+        )
 
 
 def today(settings: Settings, now: datetime | None = None) -> date:

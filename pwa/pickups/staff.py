@@ -10,7 +10,7 @@ from pwa import audit
 from pwa.errors import Conflict, Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import booking, slots, validate
+from pwa.pickups import changes, lookup, slots, validate, views
 from pwa.settings import Settings
 
 ACTIONS = ("assign", "collected", "failed", "cancel")
@@ -18,7 +18,7 @@ ACTIONS = ("assign", "collected", "failed", "cancel")
 
 def day_list(
     session: Session, settings: Settings, *, day: date, shift: str | None = None, status: str | None = None
-) -> list[booking.Booking]:
+) -> list[views.Booking]:
     """One day's bookings, morning first, oldest booking first within a shift."""
     query = select(Pickup).where(Pickup.day == day)
     if shift:
@@ -26,14 +26,14 @@ def day_list(
     if status:
         query = query.where(Pickup.status == status)
     query = query.order_by(col(Pickup.shift).desc(), col(Pickup.id))  # "morning" sorts after "afternoon"
-    return [booking.view(session, p, settings) for p in session.exec(query)]
+    return [views.view(session, p, settings) for p in session.exec(query)]
 
 
 def _check(action: str, data: dict[str, str], pickup: Pickup) -> dict[str, str]:
     errors: dict[str, str] = {}
     if action not in ACTIONS:
         errors["action"] = _("Thao tác không hợp lệ.")
-    if pickup.status not in booking.ACTIVE:
+    if pickup.status not in views.ACTIVE:
         raise Conflict(_("Đơn này đã kết thúc (%(status)s).") % {"status": pickup.status})
     if action == "assign":
         courier = validate.check_text(data.get("courier"), "name", required=True, errors=errors)
@@ -56,7 +56,7 @@ def _check(action: str, data: dict[str, str], pickup: Pickup) -> dict[str, str]:
 
 def change(session: Session, settings: Settings, *, code: str, action: str, data: dict[str, str], actor: str) -> None:
     """Apply a staff action to a booking; audited and told to its devices in the same transaction."""
-    pickup = booking.get(session, code, lock=True)
+    pickup = lookup.get(session, code, lock=True)
     if pickup is None:
         raise NotFound()
     errors = _check(action, data, pickup)
@@ -76,4 +76,4 @@ def change(session: Session, settings: Settings, *, code: str, action: str, data
         slots.give_back(session, pickup.slot_id)
         status = "cancelled"
     audit.record(session, actor=actor, action=f"pickup.{status}", subject=f"pickup:{pickup.code}", detail=detail)
-    booking.set_status(session, pickup, status, actor=actor, detail=detail)
+    changes.set_status(session, pickup, status, actor=actor, detail=detail)

@@ -1,0 +1,122 @@
+"""What pages and the API show of a booking: a picture that needs no session, and the name a viewer may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from pwa import admin_units
+from pwa.models import Pickup, PickupEvent, PickupParcel, utcnow
+from pwa.names import mask_name
+from pwa.pickups import codes, slots
+from pwa.settings import Settings
+
+ACTIVE = ("booked", "assigned")  # the statuses in which a booking may still change
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of the timeline."""
+
+    status: str
+    at: datetime
+    detail: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    """Everything a page or an API answer shows about a booking (no session needed)."""
+
+    code: str
+    status: str
+    name: str
+    phone: str
+    ward_code: int
+    ward_label: str
+    street: str
+    day: date
+    shift: str
+    parcels: int
+    weight_g: int
+    longest_cm: int | None
+    service: str
+    destination_province: int
+    cod_vnd: int
+    declared_value_vnd: int
+    note: str
+    price_vnd: int
+    courier: str
+    collected_parcels: int | None
+    failure_reason: str
+    created_at: datetime
+    cutoff: datetime
+    tracking_numbers: list[str] = field(default_factory=list)
+    timeline: list[Event] = field(default_factory=list)
+
+    @property
+    def grouped_code(self) -> str:
+        """The code as people read it: `7K3M-9QX2-HV4D`."""
+        return codes.grouped(self.code)
+
+    def changeable(self, now: datetime | None = None) -> bool:
+        """True while the customer may still move or cancel it."""
+        return self.status in ACTIVE and (now or utcnow()) < self.cutoff
+
+    def api(self) -> dict[str, Any]:
+        """The booking as the API shows it."""
+        return {
+            "code": self.code,
+            "status": self.status,
+            "tracking_numbers": self.tracking_numbers,
+            "date": self.day.isoformat(),
+            "shift": self.shift,
+            "price_vnd": self.price_vnd,
+            "name": self.name,
+            "phone": self.phone,
+            "ward_code": self.ward_code,
+            "street": self.street,
+            "parcels": self.parcels,
+            "weight_kg": self.weight_g / 1000,
+            "service": self.service,
+            "cod_vnd": self.cod_vnd,
+            "declared_value_vnd": self.declared_value_vnd,
+            "note": self.note,
+            "courier": self.courier,
+            "collected_parcels": self.collected_parcels,
+            "failure_reason": self.failure_reason,
+            "changeable_until": self.cutoff.isoformat(),
+            "timeline": [{"status": e.status, "at": e.at.isoformat(), "detail": e.detail} for e in self.timeline],
+        }
+
+
+def shown_name(booking: Booking, *, manage: bool) -> str:
+    """The customer's name in full to a device that may manage the booking, else masked.
+
+    The code alone opens a booking's page, and it travels in push messages and
+    the QR code: whoever holds only the code sees the family name and initials.
+    """
+    return booking.name if manage else mask_name(booking.name)
+
+
+def view(session: Session, pickup: Pickup, settings: Settings) -> Booking:
+    """A detached picture of a booking, its parcels and its timeline (oldest step first)."""
+    numbers = session.exec(
+        select(PickupParcel.tracking_number)
+        .where(PickupParcel.pickup_id == pickup.id)
+        .order_by(col(PickupParcel.position))
+    ).all()
+    events = session.exec(
+        select(PickupEvent).where(PickupEvent.pickup_id == pickup.id).order_by(col(PickupEvent.at), col(PickupEvent.id))
+    ).all()
+    commune = admin_units.commune(pickup.ward_code)
+    data = pickup.model_dump(exclude={"id", "device_key", "idempotency_key", "request_hash", "slot_id", "updated_at"})
+    return Booking(
+        **data,
+        ward_label=commune.label if commune else str(pickup.ward_code),
+        cutoff=slots.cutoff(settings, pickup.day, pickup.shift),
+        tracking_numbers=list(numbers),
+        timeline=[Event(e.status, e.at, e.detail) for e in events],
+    )
