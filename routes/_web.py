@@ -163,13 +163,7 @@ async def current_staff(request: Request) -> StaffUser | None:
     staff_id, since = request.session.get("staff_id"), request.session.get("staff_since", 0)
     if not isinstance(staff_id, int) or time.time() - float(since) > STAFF_SESSION_SECONDS:
         return None
-    database = db(request)
-
-    def load() -> StaffUser | None:
-        with database.read() as session:
-            return accounts.get_staff(session, staff_id=staff_id)
-
-    staff = await database.run(load)
+    staff = await db(request).reading(accounts.get_staff, staff_id=staff_id)
     request.state.staff = staff
     return staff
 

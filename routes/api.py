@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -65,18 +66,16 @@ async def authenticate_key(request: Request, scope: str | None) -> ApiKey:
     token = _bearer(request)
     if token is None:
         raise Unauthorized(_("Thiếu khóa API (Authorization: Bearer …)."), headers={"WWW-Authenticate": "Bearer"})
-    database = db(request)
 
-    def load() -> ApiKey | None:
-        with database.write() as session:
-            record = accounts.key_for(session, key=token)
-            if record is not None:
-                record.last_used_at = utcnow()
-                session.flush()
-                session.expunge(record)
-            return record
+    def load(session: Session) -> ApiKey | None:
+        record = accounts.key_for(session, key=token)
+        if record is not None:
+            record.last_used_at = utcnow()
+            session.flush()
+            session.expunge(record)
+        return record
 
-    record = await database.run(load)
+    record = await db(request).writing(load)
     if record is None:
         raise Unauthorized(_("Khóa API không hợp lệ hoặc đã bị thu hồi."), headers={"WWW-Authenticate": "Bearer"})
     if scope is not None and scope not in record.scope_set:

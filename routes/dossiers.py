@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,12 +21,11 @@ from routes._web import client_address, db, device_key, redirect, render, settin
 async def _form_context(request: Request, code: str = "", secret: str = "") -> dict[str, Any]:
     database, key, tz = db(request), device_key(request), settings_of(request).tz
 
-    def load() -> list[timeline.Summary]:
-        with database.read() as session:
-            today = timeline.today(tz)
-            return [timeline.summary(d, following, today) for d, following in lookup.mine(session, device_key=key)]
+    def load(session: Session) -> list[timeline.Summary]:
+        today = timeline.today(tz)
+        return [timeline.summary(d, following, today) for d, following in lookup.mine(session, device_key=key)]
 
-    return {"section": "dossiers", "code": code, "secret": secret, "errors": {}, "mine": await database.run(load)}
+    return {"section": "dossiers", "code": code, "secret": secret, "errors": {}, "mine": await database.reading(load)}
 
 
 async def index(request: Request) -> Response:
@@ -41,15 +41,14 @@ async def look_up(request: Request) -> Response:
     database, key, settings = db(request), device_key(request), settings_of(request)
     limits, client = lookup.limits_for(settings), client_address(request)
 
-    def check() -> str | None:
-        with database.write() as session:
-            dossier = lookup.find(session, code=code, secret=secret, client=client, limits=limits)
-            if dossier is not None:
-                lookup.grant(session, dossier, key, lang=i18n.get_locale())
-            return dossier.code if dossier else None
+    def check(session: Session) -> str | None:
+        dossier = lookup.find(session, code=code, secret=secret, client=client, limits=limits)
+        if dossier is not None:
+            lookup.grant(session, dossier, key, lang=i18n.get_locale())
+        return dossier.code if dossier else None
 
     try:
-        found = await database.run(check)
+        found = await database.writing(check)
         if found is None:
             raise lookup.not_found()
     except (Invalid, NotFound, RateLimited) as exc:
@@ -72,15 +71,14 @@ async def show(request: Request) -> Response:
     code = request.path_params["code"]
     database, key, tz = db(request), device_key(request), settings_of(request).tz
 
-    def load() -> tuple[timeline.View, bool] | None:
-        with database.read() as session:
-            found = lookup.access(session, code=code, device_key=key)
-            if found is None:
-                return None
-            dossier, grant = found
-            return timeline.view(session, dossier, today=timeline.today(tz)), grant.following
+    def load(session: Session) -> tuple[timeline.View, bool] | None:
+        found = lookup.access(session, code=code, device_key=key)
+        if found is None:
+            return None
+        dossier, grant = found
+        return timeline.view(session, dossier, today=timeline.today(tz)), grant.following
 
-    loaded = await database.run(load)
+    loaded = await database.reading(load)
     if loaded is None:
         context = await _form_context(request, code=normalise_code(code))
         return render(request, "dossiers/lookup.html", context)
@@ -93,11 +91,10 @@ def _set_following(following: bool) -> Any:
     async def handler(request: Request) -> Response:
         code, database, key = request.path_params["code"], db(request), device_key(request)
 
-        def change() -> str:
-            with database.write() as session:
-                return lookup.set_following(session, code=code, device_key=key, following=following).code
+        def change(session: Session) -> str:
+            return lookup.set_following(session, code=code, device_key=key, following=following).code
 
-        found = await database.run(change)
+        found = await database.writing(change)
         return redirect(f"/dossiers/{found}", request=request)
 
     handler.__doc__ = "Follow this dossier on this device." if following else "Stop following this dossier."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -50,12 +51,11 @@ async def create(request: Request) -> Response:
     data, database, tz = await json_body(request), db(request), settings_of(request).tz
     new = records.validate(data, tz)
 
-    def work() -> dict[str, object]:
-        with database.write() as session:
-            dossier = records.create(session, new, actor=_actor(request))
-            return timeline.view(session, dossier, today=timeline.today(tz)).as_json()
+    def work(session: Session) -> dict[str, object]:
+        dossier = records.create(session, new, actor=_actor(request))
+        return timeline.view(session, dossier, today=timeline.today(tz)).as_json()
 
-    return JSONResponse(await database.run(work), status_code=201)
+    return JSONResponse(await database.writing(work), status_code=201)
 
 
 @requires_key("dossiers")
@@ -100,15 +100,14 @@ async def add_event(request: Request) -> Response:
     new = events.validate(data, tz)
     code = request.path_params["code"]
 
-    def work() -> tuple[bool, dict[str, object]]:
-        with database.write() as session:
-            dossier = records.find(session, code=code)
-            if dossier is None:
-                raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
-            created = events.record(session, dossier, new, sender=_actor(request))
-            return created, timeline.view(session, dossier, today=timeline.today(tz)).as_json()
+    def work(session: Session) -> tuple[bool, dict[str, object]]:
+        dossier = records.find(session, code=code)
+        if dossier is None:
+            raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
+        created = events.record(session, dossier, new, sender=_actor(request))
+        return created, timeline.view(session, dossier, today=timeline.today(tz)).as_json()
 
-    created, body = await database.run(work)
+    created, body = await database.writing(work)
     return JSONResponse(body, status_code=201 if created else 200)
 
 
@@ -131,12 +130,11 @@ async def show(request: Request) -> Response:
     database, settings = db(request), settings_of(request)
     limits, client = lookup.limits_for(settings), client_address(request)
 
-    def work() -> dict[str, object] | None:
-        with database.write() as session:
-            dossier = lookup.find(session, code=code, secret=secret, client=client, limits=limits)
-            return timeline.view(session, dossier, today=timeline.today(settings.tz)).as_json() if dossier else None
+    def work(session: Session) -> dict[str, object] | None:
+        dossier = lookup.find(session, code=code, secret=secret, client=client, limits=limits)
+        return timeline.view(session, dossier, today=timeline.today(settings.tz)).as_json() if dossier else None
 
-    body = await database.run(work)
+    body = await database.writing(work)
     if body is None:
         raise lookup.not_found()
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
@@ -162,16 +160,15 @@ async def follow(request: Request) -> Response:
     database, settings, key = db(request), settings_of(request), device_key(request)
     limits, client, lang = lookup.limits_for(settings), client_address(request), i18n.get_locale()
 
-    def work() -> str | None:
-        with database.write() as session:
-            found = lookup.find(
-                session, code=code, secret=secret if isinstance(secret, str) else "", client=client, limits=limits
-            )
-            if found is not None:
-                lookup.grant(session, found, key, lang=lang, follow=True)
-            return found.code if found else None
+    def work(session: Session) -> str | None:
+        found = lookup.find(
+            session, code=code, secret=secret if isinstance(secret, str) else "", client=client, limits=limits
+        )
+        if found is not None:
+            lookup.grant(session, found, key, lang=lang, follow=True)
+        return found.code if found else None
 
-    followed = await database.run(work)
+    followed = await database.writing(work)
     if followed is None:
         raise lookup.not_found()
     return JSONResponse({"code": followed, "following": True})
@@ -189,11 +186,10 @@ async def unfollow(request: Request) -> Response:
     """
     code, database, key = request.path_params["code"], db(request), device_key(request)
 
-    def work() -> str:
-        with database.write() as session:
-            return lookup.set_following(session, code=code, device_key=key, following=False).code
+    def work(session: Session) -> str:
+        return lookup.set_following(session, code=code, device_key=key, following=False).code
 
-    return JSONResponse({"code": await database.run(work), "following": False})
+    return JSONResponse({"code": await database.writing(work), "following": False})
 
 
 routes = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,27 +30,25 @@ async def index(request: Request) -> Response:
     query = request.query_params.get("q", "")[:100]
     database, tz = db(request), settings_of(request).tz
 
-    def load() -> list[timeline.Summary]:
-        with database.read() as session:
-            today = timeline.today(tz)
-            return [timeline.summary(d, False, today) for d in records.staff_list(session, query=query, today=today)]
+    def load(session: Session) -> list[timeline.Summary]:
+        today = timeline.today(tz)
+        return [timeline.summary(d, False, today) for d in records.staff_list(session, query=query, today=today)]
 
-    context = {"items": await database.run(load), "q": query}
+    context = {"items": await database.reading(load), "q": query}
     return render(request, "dossiers/staff_list.html", context, block="results")
 
 
 async def _detail(request: Request, code: str, form: dict[str, str], errors: dict[str, str], status: int) -> Response:
     database, tz = db(request), settings_of(request).tz
 
-    def load() -> timeline.View:
-        with database.read() as session:
-            dossier = records.find(session, code=code)
-            if dossier is None:
-                raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
-            return timeline.view(session, dossier, today=timeline.today(tz))
+    def load(session: Session) -> timeline.View:
+        dossier = records.find(session, code=code)
+        if dossier is None:
+            raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
+        return timeline.view(session, dossier, today=timeline.today(tz))
 
     context: dict[str, Any] = {
-        "view": await database.run(load),
+        "view": await database.reading(load),
         "form": form,
         "errors": errors,
         "postal_steps": [(name, POSTAL_STEPS[name]) for name in POSTAL_EVENTS],
@@ -76,15 +75,14 @@ async def add_event(request: Request) -> Response:
     except Invalid as exc:
         return await _detail(request, code, form, exc.fields, 422)
 
-    def work() -> str:
-        with database.write() as session:
-            dossier = records.find(session, code=code)
-            if dossier is None:
-                raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
-            events.record(session, dossier, new, sender=_actor(request), ignore_time=not form["at"])
-            return dossier.code
+    def work(session: Session) -> str:
+        dossier = records.find(session, code=code)
+        if dossier is None:
+            raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
+        events.record(session, dossier, new, sender=_actor(request), ignore_time=not form["at"])
+        return dossier.code
 
-    found = await database.run(work)
+    found = await database.writing(work)
     return redirect(f"/staff/dossiers/{found}?saved=1", request=request)
 
 
@@ -106,12 +104,11 @@ async def import_file(request: Request) -> Response:
         return render(request, "dossiers/staff_import.html", context, status=422, block="content")
     database, tz, actor = db(request), settings_of(request).tz, _actor(request)
 
-    def work() -> importer.Report:
-        with database.write() as session:
-            return importer.run(session, importer.decode(data), tz, actor=actor, keep_good=keep_good)
+    def work(session: Session) -> importer.Report:
+        return importer.run(session, importer.decode(data), tz, actor=actor, keep_good=keep_good)
 
     try:
-        report = await database.run(work)
+        report = await database.writing(work)
     except Invalid as exc:
         context["errors"] = exc.fields
         return render(request, "dossiers/staff_import.html", context, status=422, block="content")

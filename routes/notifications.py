@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -18,23 +19,21 @@ from routes.api import path_id
 from routes.push_api import _public_key
 
 
-def _page_context(request: Request, key: str) -> dict[str, Any]:
-    database = db(request)
-    with database.read() as session:
-        followed = subscriptions.topics_of(session, device_key=key)
-        return {
-            "followed": followed,
-            "communes_followed": [t.split(":", 1)[1] for t in followed if t.startswith("commune:")],
-            "push_count": subscriptions.count(session, device_key=key),
-            "inbox": notify.inbox(session, key),
-            "unread": notify.unread(session, key),
-        }
+def _page_context(session: Session, key: str) -> dict[str, Any]:
+    followed = subscriptions.topics_of(session, device_key=key)
+    return {
+        "followed": followed,
+        "communes_followed": [t.split(":", 1)[1] for t in followed if t.startswith("commune:")],
+        "push_count": subscriptions.count(session, device_key=key),
+        "inbox": notify.inbox(session, key),
+        "unread": notify.unread(session, key),
+    }
 
 
 async def show(request: Request) -> Response:
     """The page: push switch, topics, inbox."""
     key = device_key(request)
-    context = await db(request).run(_page_context, request, key)
+    context = await db(request).reading(_page_context, key)
     return _render(request, context)
 
 
@@ -61,57 +60,40 @@ async def save_topics(request: Request) -> Response:
     try:
         topics = subscriptions.valid_topics(wanted + ([f"commune:{commune}"] if commune else []))
     except Invalid:
-        context = await database.run(_page_context, request, key)
+        context = await database.reading(_page_context, key)
         context["errors"] = {"commune": _("Chọn một xã/phường trong danh sách.")}
         context["followed"] = wanted
         return _render(request, context, status=422)
 
-    def save() -> None:
-        with database.write() as session:
-            devices.ensure(session, key, lang=lang)
-            subscriptions.set_topics(session, device_key=key, topics=topics)
+    def save(session: Session) -> None:
+        devices.ensure(session, key, lang=lang)
+        subscriptions.set_topics(session, device_key=key, topics=topics)
 
-    await database.run(save)
+    await database.writing(save)
     return redirect("/notifications?saved=topics#topics", request=request)
 
 
 async def turn_off(request: Request) -> Response:
     """Stop everything for this device: no topics, no push subscriptions (the inbox stays)."""
-    key = device_key(request)
-    database = db(request)
-
-    def off() -> None:
-        with database.write() as session:
-            subscriptions.remove_all(session, device_key=key)
-
-    await database.run(off)
+    await db(request).writing(subscriptions.remove_all, device_key=device_key(request))
     return redirect("/notifications?saved=off", request=request)
 
 
 async def mark_all_read(request: Request) -> Response:
     """Mark every inbox message read."""
-    key = device_key(request)
-    database = db(request)
-
-    def mark() -> None:
-        with database.write() as session:
-            notify.mark_read(session, key)
-
-    await database.run(mark)
+    await db(request).writing(notify.mark_read, device_key(request))
     return redirect("/notifications?saved=read#inbox", request=request)
 
 
 async def open_message(request: Request) -> Response:
     """Mark one inbox message read and go to the page it is about."""
     key, message_id = device_key(request), path_id(request, "message_id")
-    database = db(request)
 
-    def mark() -> str | None:
-        with database.write() as session:
-            found = notify.mark_read(session, key, message_id=message_id)
-            return found.url if found else None
+    def mark(session: Session) -> str | None:
+        found = notify.mark_read(session, key, message_id=message_id)
+        return found.url if found else None
 
-    url = await database.run(mark)
+    url = await db(request).writing(mark)
     if url is None:
         raise NotFound(_("Không có thông báo này trong hộp thư của máy này."))
     return redirect(local_path(url) or "/notifications", request=request)
@@ -120,17 +102,15 @@ async def open_message(request: Request) -> Response:
 async def show_notice(request: Request) -> Response:
     """A staff announcement, as the notification's link opens it."""
     notice_id = path_id(request, "notice_id")
-    database = db(request)
 
-    def load() -> Any:
-        with database.read() as session:
-            notice = notices.get(session, notice_id)
-            if notice.dispatched_at is None:
-                raise NotFound(_("Không có thông báo này."))
-            session.expunge(notice)
-            return notice
+    def load(session: Session) -> Any:
+        notice = notices.get(session, notice_id)
+        if notice.dispatched_at is None:
+            raise NotFound(_("Không có thông báo này."))
+        session.expunge(notice)
+        return notice
 
-    notice = await database.run(load)
+    notice = await db(request).reading(load)
     context = {"notice": notice, "link": local_path(notice.url), "section": "notifications"}
     return render(request, "notices/show.html", context)
 

@@ -49,11 +49,10 @@ async def list_slots(request: Request) -> Response:
         raise Invalid(fields=errors)
     database, settings = db(request), settings_of(request)
 
-    def load() -> list[slots.Slot]:
-        with database.read() as session:
-            return slots.listing(session, settings, start=day, days=1) if day >= slots.today(settings) else []
+    def load(session: Session) -> list[slots.Slot]:
+        return slots.listing(session, settings, start=day, days=1) if day >= slots.today(settings) else []
 
-    return JSONResponse({"slots": [slot_json(s) for s in await database.run(load)]})
+    return JSONResponse({"slots": [slot_json(s) for s in await database.reading(load)]})
 
 
 async def create(request: Request) -> Response:
@@ -190,13 +189,8 @@ async def staff_list(request: Request) -> Response:
         errors["shift"] = _("Chọn ca sáng hoặc ca chiều.")
     if errors:
         raise Invalid(fields=errors)
-    database, settings = db(request), settings_of(request)
-
-    def load() -> list[Booking]:
-        with database.read() as session:
-            return staff.day_list(session, settings, day=day, shift=shift)
-
-    return JSONResponse({"pickups": [b.api() for b in await database.run(load)]})
+    listed = await db(request).reading(staff.day_list, settings_of(request), day=day, shift=shift)
+    return JSONResponse({"pickups": [b.api() for b in listed]})
 
 
 @requires_key("pickups")
@@ -230,15 +224,14 @@ async def staff_status(request: Request) -> Response:
     database, settings = db(request), settings_of(request)
     code, actor = request.path_params["code"], f"key:{request.state.api_key.prefix}"
 
-    def apply() -> Booking:
-        with database.write() as session:
-            staff.change(session, settings, code=code, action=data.get("action", ""), data=data, actor=actor)
-            pickup = lookup.get(session, code)
-            if pickup is None:
-                raise NotFound()
-            return views.view(session, pickup, settings)
+    def apply(session: Session) -> Booking:
+        staff.change(session, settings, code=code, action=data.get("action", ""), data=data, actor=actor)
+        pickup = lookup.get(session, code)
+        if pickup is None:
+            raise NotFound()
+        return views.view(session, pickup, settings)
 
-    return JSONResponse((await database.run(apply)).api())
+    return JSONResponse((await database.writing(apply)).api())
 
 
 routes = [

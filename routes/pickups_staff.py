@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -37,16 +38,15 @@ async def day(request: Request, errors: dict[str, str] | None = None, status: in
     if "f-date" in errors and status == 200:
         status = 400
 
-    def load() -> dict[str, Any]:
-        with database.read() as session:
-            listed = staff.day_list(session, settings, day=chosen["day"], shift=chosen["shift"] or None,
-                                    status=chosen["status"] or None)  # fmt: skip
-            capacity = slots.of_day(session, settings, chosen["day"])
-            closed = slots.closed_days(session, settings, chosen["day"], chosen["day"])
-            return {"pickups": listed, "capacity": capacity, "closed": closed.get(chosen["day"])}
+    def load(session: Session) -> dict[str, Any]:
+        listed = staff.day_list(session, settings, day=chosen["day"], shift=chosen["shift"] or None,
+                                status=chosen["status"] or None)  # fmt: skip
+        capacity = slots.of_day(session, settings, chosen["day"])
+        closed = slots.closed_days(session, settings, chosen["day"], chosen["day"])
+        return {"pickups": listed, "capacity": capacity, "closed": closed.get(chosen["day"])}
 
     context = {
-        **(await database.run(load)),
+        **(await database.reading(load)),
         **chosen,
         "statuses": STATUSES,
         "previous": chosen["day"] - timedelta(days=1),
@@ -77,13 +77,9 @@ async def act(request: Request) -> Response:
     data = {k: str(v)[:300] for k, v in form.items() if k != "csrf_token"}
     database, settings = db(request), settings_of(request)
     code, actor = request.path_params["code"], f"staff:{request.state.staff.username}"
-
-    def apply() -> None:
-        with database.write() as session:
-            staff.change(session, settings, code=code, action=data.get("action", ""), data=data, actor=actor)
-
+    action = data.get("action", "")
     try:
-        await database.run(apply)
+        await database.writing(staff.change, settings, code=code, action=action, data=data, actor=actor)
     except AppError as exc:
         errors = {f"{code}-{k}": v for k, v in exc.fields.items()} or {f"{code}-action": exc.message}
         return await day(request, errors, exc.status)
@@ -101,21 +97,18 @@ async def plan(request: Request) -> Response:
     if errors:
         return await day(request, errors, 422)
 
-    def apply() -> None:
-        with database.write() as session:
-            if form.get("what") == "closed":
-                slots.set_closed(session, settings, day=on, closed=form.get("closed") == "1",
-                                 reason=str(form.get("reason", "")), actor=actor)  # fmt: skip
-                return
-            capacity = validate.whole_number(form.get("capacity"), digits=4)
-            if capacity is None:
-                raise Invalid(fields={"capacity": validate_capacity_message()})
-            slots.set_capacity(
-                session, settings, day=on, shift=str(form.get("shift", "")), capacity=capacity, actor=actor
-            )
+    def apply(session: Session) -> None:
+        if form.get("what") == "closed":
+            slots.set_closed(session, settings, day=on, closed=form.get("closed") == "1",
+                             reason=str(form.get("reason", "")), actor=actor)  # fmt: skip
+            return
+        capacity = validate.whole_number(form.get("capacity"), digits=4)
+        if capacity is None:
+            raise Invalid(fields={"capacity": validate_capacity_message()})
+        slots.set_capacity(session, settings, day=on, shift=str(form.get("shift", "")), capacity=capacity, actor=actor)
 
     try:
-        await database.run(apply)
+        await database.writing(apply)
     except Invalid as exc:
         return await day(request, exc.fields, 422)
     return redirect(f"/staff/pickups?date={on.isoformat()}", request=request)

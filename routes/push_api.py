@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -66,19 +67,17 @@ async def subscribe(request: Request) -> Response:
     topics = subscriptions.valid_topics(data["topics"]) if data.get("topics") is not None else None
     old = data.get("old_endpoint") if isinstance(data.get("old_endpoint"), str) else None
     key, lang = device_key(request), i18n.get_locale()
-    database = db(request)
 
-    def save() -> list[str]:
-        with database.write() as session:
-            devices.ensure(session, key, lang=lang)
-            if old and old != endpoint:
-                subscriptions.remove(session, device_key=key, endpoint=old)
-            subscriptions.save(session, device_key=key, endpoint=endpoint, p256dh=p256dh, auth=auth)
-            if topics is not None:
-                subscriptions.set_topics(session, device_key=key, topics=topics)
-            return subscriptions.topics_of(session, device_key=key)
+    def save(session: Session) -> list[str]:
+        devices.ensure(session, key, lang=lang)
+        if old and old != endpoint:
+            subscriptions.remove(session, device_key=key, endpoint=old)
+        subscriptions.save(session, device_key=key, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        if topics is not None:
+            subscriptions.set_topics(session, device_key=key, topics=topics)
+        return subscriptions.topics_of(session, device_key=key)
 
-    return JSONResponse({"endpoint": endpoint, "topics": await database.run(save)}, status_code=201)
+    return JSONResponse({"endpoint": endpoint, "topics": await db(request).writing(save)}, status_code=201)
 
 
 async def unsubscribe(request: Request) -> Response:
@@ -99,14 +98,7 @@ async def unsubscribe(request: Request) -> Response:
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint:
         raise Invalid(fields={"endpoint": _("Thiếu địa chỉ nhận thông báo (endpoint).")})
-    key = device_key(request)
-    database = db(request)
-
-    def remove() -> None:
-        with database.write() as session:
-            subscriptions.remove(session, device_key=key, endpoint=endpoint)
-
-    await database.run(remove)
+    await db(request).writing(subscriptions.remove, device_key=device_key(request), endpoint=endpoint)
     return Response(status_code=204)
 
 
@@ -170,19 +162,18 @@ async def create_notice(request: Request) -> Response:
     database, actor = db(request), f"key:{request.state.api_key.name}"
     send_at = _send_at(data.get("send_at"))
 
-    def create() -> int:
-        with database.write() as session:
-            draft = notices.check(
-                title=fields["title"] or "",
-                body=fields["body"] or "",
-                url=fields["url"] or "",
-                topics=topics,
-                send_at=send_at,
-                now=utcnow(),
-            )
-            return int(notices.create(session, draft, actor=actor).id or 0)
+    def create(session: Session) -> int:
+        draft = notices.check(
+            title=fields["title"] or "",
+            body=fields["body"] or "",
+            url=fields["url"] or "",
+            topics=topics,
+            send_at=send_at,
+            now=utcnow(),
+        )
+        return int(notices.create(session, draft, actor=actor).id or 0)
 
-    return JSONResponse({"id": await database.run(create)}, status_code=201)
+    return JSONResponse({"id": await database.writing(create)}, status_code=201)
 
 
 @requires_key("notices")
@@ -197,14 +188,12 @@ async def show_notice(request: Request) -> Response:
       - bearer: []
     """
     notice_id = path_id(request, "notice_id")
-    database = db(request)
 
-    def load() -> dict[str, Any]:
-        with database.read() as session:
-            notice = notices.get(session, notice_id)
-            return _notice_json(notice, notices.counts(session, notice_id))
+    def load(session: Session) -> dict[str, Any]:
+        notice = notices.get(session, notice_id)
+        return _notice_json(notice, notices.counts(session, notice_id))
 
-    return JSONResponse(await database.run(load))
+    return JSONResponse(await db(request).reading(load))
 
 
 routes = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -35,17 +36,15 @@ async def login(request: Request) -> Response:
     errors = _missing_fields(username, password)
     if errors:
         return _login_again(request, username, target, errors, 422)
-    database = db(request)
 
-    def check() -> StaffUser | None:
-        with database.write() as session:
-            user = accounts.authenticate(session, username=username, password=password, client=client_address(request))
-            if user is not None:
-                session.expunge(user)
-            return user
+    def check(session: Session) -> StaffUser | None:
+        user = accounts.authenticate(session, username=username, password=password, client=client_address(request))
+        if user is not None:
+            session.expunge(user)
+        return user
 
     try:
-        user = await database.run(check)
+        user = await db(request).writing(check)
     except RateLimited as exc:
         return _login_again(request, username, target, {"username": exc.message}, 429, exc.headers)
     if user is None:
@@ -87,16 +86,11 @@ async def logout(request: Request) -> Response:
 @staff_required()
 async def dashboard(request: Request) -> Response:
     """The staff home page: who is signed in, and the accounts and keys (admins)."""
-    database = db(request)
 
-    def load() -> dict[str, Any]:
-        with database.read() as session:
-            return {
-                "staff_list": list(accounts.list_staff(session)),
-                "api_keys": list(accounts.list_api_keys(session)),
-            }
+    def load(session: Session) -> dict[str, Any]:
+        return {"staff_list": list(accounts.list_staff(session)), "api_keys": list(accounts.list_api_keys(session))}
 
-    context = await database.run(load) if request.state.staff.role == "admin" else {}
+    context = await db(request).reading(load) if request.state.staff.role == "admin" else {}
     return render(request, "staff/index.html", context)
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
 from pwa import accounts, admin_units, audit, i18n, ratelimit
 from pwa.db import Database, NotMigrated, check_migrated, migrate
@@ -17,6 +23,15 @@ from pwa.models import utcnow
 from pwa.security import hash_api_key
 from pwa.settings import Settings
 from tests.factories import PASSWORD, make_staff
+
+T = TypeVar("T")
+LIMIT = ratelimit.Limit(count=5, window=60)
+
+
+def in_thread(work: Coroutine[Any, Any, T]) -> T:
+    """Run on a thread of its own: the browser tests keep an event loop on this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def test_instance_folder_and_secret_are_private(tmp_path: Path) -> None:
@@ -54,6 +69,40 @@ def test_sqlite_write_sessions_take_the_write_lock_at_begin(tmp_path: Path) -> N
             conn.exec_driver_sql("PRAGMA busy_timeout=50")
             with pytest.raises(Exception, match="locked"):
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def test_writing_commits_and_returns_what_fn_returns(db: Database) -> None:
+    assert in_thread(db.writing(ratelimit.hit, "k", LIMIT, now=1000)) == 1
+    with db.read() as session:
+        assert ratelimit.hits(session, "k", LIMIT, now=1000) == 1
+
+
+def test_writing_rolls_back_and_reraises_when_fn_raises(db: Database) -> None:
+    def hit_then_fail(session: Session) -> None:
+        ratelimit.hit(session, "k", LIMIT, now=1000)
+        raise RuntimeError("half-way")
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        in_thread(db.writing(hit_then_fail))
+    with db.read() as session:
+        assert ratelimit.total(session) == 0
+
+
+def test_reading_sees_committed_data(db: Database) -> None:
+    with db.write() as session:
+        ratelimit.hit(session, "k", LIMIT, now=1000)
+    assert in_thread(db.reading(ratelimit.hits, "k", LIMIT, now=1000)) == 1
+
+
+def test_session_helpers_run_fn_off_the_event_loop_thread(db: Database) -> None:
+    def thread_of(_session: Session) -> int:
+        return threading.get_ident()
+
+    async def both() -> tuple[int, int, int]:
+        return threading.get_ident(), await db.reading(thread_of), await db.writing(thread_of)
+
+    loop_thread, read_thread, write_thread = in_thread(both())
+    assert loop_thread not in (read_thread, write_thread)
 
 
 def test_unmigrated_database_is_refused_with_a_hint(tmp_path: Path) -> None:
