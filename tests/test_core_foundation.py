@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from pwa import accounts, admin_units, audit, i18n, ratelimit
 from pwa.db import Database, NotMigrated, check_migrated, migrate
 from pwa.errors import Conflict, Invalid, RateLimited
-from pwa.models import utcnow
+from pwa.models import ApiKey, utcnow
 from pwa.security import hash_api_key
 from pwa.settings import Settings
 from tests.factories import PASSWORD, make_staff
@@ -181,6 +181,28 @@ def test_api_keys_are_stored_only_as_hashes(db: Database) -> None:
         assert found is not None and found.key_hash == hash_api_key(new.key)
         assert new.key not in found.key_hash
         assert accounts.key_for(session, key=new.key + "x") is None
+
+
+def test_using_an_api_key_records_when_and_keeps_the_record_readable(db: Database) -> None:
+    with db.write() as session:
+        new = accounts.create_api_key(session, name="Một cửa tỉnh", scopes=["dossiers"])
+    moment = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+    with db.write() as session:
+        used = accounts.use_key(session, key=new.key, now=moment)
+    assert used is not None and used.name == "Một cửa tỉnh" and used.scope_set == {"dossiers"}
+    with db.read() as session:
+        found = accounts.key_for(session, key=new.key)
+        assert found is not None and found.last_used_at == moment
+
+
+def test_unknown_and_revoked_api_keys_are_not_used(db: Database) -> None:
+    with db.write() as session:
+        new = accounts.create_api_key(session, name="Một cửa tỉnh", scopes=["dossiers"])
+        assert accounts.use_key(session, key=new.key + "x") is None
+        new.record.revoked_at = utcnow()
+        assert accounts.use_key(session, key=new.key) is None
+    with db.read() as session:
+        assert session.exec(select(ApiKey.last_used_at)).all() == [None]
 
 
 def test_api_keys_refuse_unknown_scopes(db: Database) -> None:
