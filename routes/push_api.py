@@ -159,21 +159,21 @@ async def create_notice(request: Request) -> Response:
     fields = {name: data.get(name) for name in ("title", "body", "url")}
     if not all(isinstance(v, str) or v is None for v in fields.values()):
         raise Invalid(fields={k: _("Phải là chuỗi ký tự.") for k, v in fields.items() if not isinstance(v, str)})
-    database, actor = db(request), f"key:{request.state.api_key.name}"
     send_at = _send_at(data.get("send_at"))
+    draft = notices.check(
+        title=fields["title"] or "",
+        body=fields["body"] or "",
+        url=fields["url"] or "",
+        topics=topics,
+        send_at=send_at,
+        now=utcnow(),
+    )
+    actor = f"key:{request.state.api_key.name}"
 
     def create(session: Session) -> int:
-        draft = notices.check(
-            title=fields["title"] or "",
-            body=fields["body"] or "",
-            url=fields["url"] or "",
-            topics=topics,
-            send_at=send_at,
-            now=utcnow(),
-        )
         return int(notices.create(session, draft, actor=actor).id or 0)
 
-    return JSONResponse({"id": await database.writing(create)}, status_code=201)
+    return JSONResponse({"id": await db(request).writing(create)}, status_code=201)
 
 
 @requires_key("notices")
