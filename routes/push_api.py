@@ -20,7 +20,8 @@ from routes._web import db, device_key, settings_of
 from routes.api import json_body, path_id, requires_key
 
 
-def _public_key(request: Request) -> str:
+def vapid_public_key(request: Request) -> str:
+    """The application server key (base64url) browsers subscribe with; loaded once per app."""
     identity = getattr(request.app.state, "vapid", None)
     if identity is None:
         identity = request.app.state.vapid = load_identity(settings_of(request))
@@ -33,7 +34,7 @@ async def vapid_key(request: Request) -> Response:
       200:
         description: '`{"public_key"}`: the application server key (base64url) to subscribe with.'
     """
-    return JSONResponse({"public_key": _public_key(request)}, headers={"Cache-Control": "no-cache"})
+    return JSONResponse({"public_key": vapid_public_key(request)}, headers={"Cache-Control": "no-cache"})
 
 
 async def subscribe(request: Request) -> Response:
