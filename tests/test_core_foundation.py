@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
 import threading
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,16 +18,10 @@ from pwa.errors import Conflict, Invalid, RateLimited
 from pwa.models import ApiKey, utcnow
 from pwa.security import hash_api_key
 from pwa.settings import Settings
+from tests.asyncutil import in_thread
 from tests.factories import PASSWORD, make_staff
 
-T = TypeVar("T")
 LIMIT = ratelimit.Limit(count=5, window=60)
-
-
-def in_thread(work: Coroutine[Any, Any, T]) -> T:
-    """Run on a thread of its own: the browser tests keep an event loop on this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, work).result()
 
 
 def test_instance_folder_and_secret_are_private(tmp_path: Path) -> None:
