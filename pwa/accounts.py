@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -116,6 +117,17 @@ def key_for(session: Session, *, key: str) -> ApiKey | None:
     record = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
     if record is None or record.revoked_at is not None:
         return None
+    return record
+
+
+def use_key(session: Session, *, key: str, now: datetime | None = None) -> ApiKey | None:
+    """The live record of a presented key, marked as used; detached, so it outlives the transaction."""
+    record = key_for(session, key=key)
+    if record is None:
+        return None
+    record.last_used_at = now or utcnow()
+    session.flush()
+    session.expunge(record)
     return record
 
 

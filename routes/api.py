@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -16,7 +15,7 @@ from starlette.schemas import SchemaGenerator
 from pwa import accounts
 from pwa.errors import Forbidden, Invalid, NotFound, Unauthorized
 from pwa.i18n import gettext as _
-from pwa.models import ApiKey, utcnow
+from pwa.models import ApiKey
 from routes._web import db
 
 MAX_ROW_ID = 2**63 - 1  # the largest id a row may have (signed 64-bit, both databases)
@@ -66,16 +65,7 @@ async def authenticate_key(request: Request, scope: str | None) -> ApiKey:
     token = _bearer(request)
     if token is None:
         raise Unauthorized(_("Thiếu khóa API (Authorization: Bearer …)."), headers={"WWW-Authenticate": "Bearer"})
-
-    def load(session: Session) -> ApiKey | None:
-        record = accounts.key_for(session, key=token)
-        if record is not None:
-            record.last_used_at = utcnow()
-            session.flush()
-            session.expunge(record)
-        return record
-
-    record = await db(request).writing(load)
+    record = await db(request).writing(accounts.use_key, key=token)
     if record is None:
         raise Unauthorized(_("Khóa API không hợp lệ hoặc đã bị thu hồi."), headers={"WWW-Authenticate": "Bearer"})
     if scope is not None and scope not in record.scope_set:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,13 +51,10 @@ def _send_at(request: Request, text: str) -> datetime | None:
 
 
 async def _page(request: Request, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:
-    database = db(request)
+    def load(session: Session) -> dict[str, Any]:
+        return {"recent": notices.recent(session), "problems": notices.config_problems(session)}
 
-    def load() -> dict[str, Any]:
-        with database.read() as session:
-            return {"recent": notices.recent(session), "problems": notices.config_problems(session)}
-
-    context = await database.run(load)
+    context = await db(request).reading(load)
     context.update(
         values=values,
         errors=errors,
@@ -90,13 +88,12 @@ async def submit(request: Request) -> Response:
         return await _page(request, values, exc.fields or {"body": exc.message}, status=422)
     if (await request.form()).get("action") != "send":
         return await _page(request, values, {})
-    database, actor = db(request), f"staff:{request.state.staff.username}"
+    actor = f"staff:{request.state.staff.username}"
 
-    def create() -> int:
-        with database.write() as session:
-            return int(notices.create(session, draft, actor=actor).id or 0)
+    def create(session: Session) -> int:
+        return int(notices.create(session, draft, actor=actor).id or 0)
 
-    notice_id = await database.run(create)
+    notice_id = await db(request).writing(create)
     return redirect(f"/staff/notices/{notice_id}", request=request)
 
 
@@ -104,15 +101,13 @@ async def submit(request: Request) -> Response:
 async def show(request: Request) -> Response:
     """One notice and its delivery counts."""
     notice_id = path_id(request, "notice_id")
-    database = db(request)
 
-    def load() -> dict[str, Any]:
-        with database.read() as session:
-            notice = notices.get(session, notice_id)
-            session.expunge(notice)
-            return {"notice": notice, "counts": notices.counts(session, notice_id)}
+    def load(session: Session) -> dict[str, Any]:
+        notice = notices.get(session, notice_id)
+        session.expunge(notice)
+        return {"notice": notice, "counts": notices.counts(session, notice_id)}
 
-    return render(request, "staff/notice.html", await database.run(load))
+    return render(request, "staff/notice.html", await db(request).reading(load))
 
 
 routes = [

@@ -16,7 +16,7 @@ from pwa.push import notices, subscriptions
 from pwa.urls import local_path
 from routes._web import db, device_key, redirect, render, settings_of
 from routes.api import path_id
-from routes.push_api import _public_key
+from routes.push_api import vapid_public_key
 
 
 def _page_context(session: Session, key: str) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def _render(request: Request, context: dict[str, Any], status: int = 200) -> Res
         section="notifications",
         topics=notify.TOPICS_FIXED,
         communes=admin_units.communes(settings.province_code),
-        vapid_key=_public_key(request),
+        vapid_key=vapid_public_key(request),
         saved=request.query_params.get("saved", ""),
     )
     return render(request, "notifications/index.html", context, status=status, block="content")

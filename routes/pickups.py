@@ -42,13 +42,8 @@ async def _page(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    database, settings = db(request), settings_of(request)
-
-    def load() -> list[slots.Slot]:
-        with database.read() as session:
-            return slots.listing(session, settings)
-
-    open_slots = await database.run(load)
+    settings = settings_of(request)
+    open_slots = await db(request).reading(slots.listing, settings)
     free = [s for s in open_slots if s.remaining > 0]
     if free and not values.get("date"):
         values = {**values, "date": free[0].day.isoformat(), "shift": free[0].shift}
@@ -83,14 +78,13 @@ async def new(request: Request) -> Response:
 async def _prefill(request: Request, code: str) -> dict[str, Any]:
     database, settings, device = db(request), settings_of(request), device_key(request)
 
-    def load() -> Booking | None:
-        with database.read() as session:
-            pickup = lookup.get(session, code)
-            if pickup is None or not lookup.may_manage(session, pickup, device):
-                return None
-            return views.view(session, pickup, settings)
+    def load(session: Session) -> Booking | None:
+        pickup = lookup.get(session, code)
+        if pickup is None or not lookup.may_manage(session, pickup, device):
+            return None
+        return views.view(session, pickup, settings)
 
-    old = await database.run(load)
+    old = await database.reading(load)
     if old is None:
         return {}
     keep = ("name", "street", "ward_code", "parcels", "longest_cm", "service", "destination_province", "note")
@@ -166,26 +160,23 @@ async def show(request: Request) -> Response:
     database, settings, device = db(request), settings_of(request), device_key(request)
     code = request.path_params["code"]
 
-    def load() -> tuple[Booking, bool]:
-        with database.read() as session:
-            pickup = lookup.get(session, code)
-            if pickup is None:
-                raise NotFound()
-            return views.view(session, pickup, settings), lookup.may_manage(session, pickup, device)
+    def load(session: Session) -> tuple[Booking, bool]:
+        pickup = lookup.get(session, code)
+        if pickup is None:
+            raise NotFound()
+        return views.view(session, pickup, settings), lookup.may_manage(session, pickup, device)
 
-    made, manage = await database.run(load)
+    made, manage = await database.reading(load)
     return await _detail(request, made, manage)
 
 
 async def _detail(
     request: Request, made: Booking, manage: bool, errors: dict[str, str] | None = None, status: int = 200, **extra: Any
 ) -> Response:
-    database, settings = db(request), settings_of(request)
-
-    def load() -> list[slots.Slot]:
-        with database.read() as session:
-            return [s for s in slots.listing(session, settings) if s.remaining > 0]
-
+    settings = settings_of(request)
+    free: list[slots.Slot] = []
+    if manage and made.changeable():
+        free = [s for s in await db(request).reading(slots.listing, settings) if s.remaining > 0]
     context = {
         "section": "pickups",
         "b": made,
@@ -194,7 +185,7 @@ async def _detail(
         "qr": qr_svg(made.code, settings.base_url),
         "phone_masked": phones.masked(made.phone),
         "shown_name": views.shown_name(made, manage=manage),
-        "free": await database.run(load) if manage and made.changeable() else [],
+        "free": free,
         "errors": errors or {},
         **WORDS,
         **extra,
@@ -206,21 +197,20 @@ async def _act(request: Request, action: str) -> Response:
     database, settings, device = db(request), settings_of(request), device_key(request)
     code, form = request.path_params["code"], await request.form()
 
-    def apply() -> None:
-        with database.write() as session:
-            pickup = lookup.for_change(session, code, device)
-            if action == "cancel":
-                changes.cancel(session, settings, pickup, actor="customer")
-            else:
-                errors: dict[str, str] = {}
-                day_text, _sep, shift = str(form.get("slot", "")).partition("/")
-                day = validate.check_date(day_text, errors)
-                if errors:
-                    raise Invalid(fields=errors)
-                changes.move(session, settings, pickup, day=day, shift=shift, actor="customer")
+    def apply(session: Session) -> None:
+        pickup = lookup.for_change(session, code, device)
+        if action == "cancel":
+            changes.cancel(session, settings, pickup, actor="customer")
+        else:
+            errors: dict[str, str] = {}
+            day_text, _sep, shift = str(form.get("slot", "")).partition("/")
+            day = validate.check_date(day_text, errors)
+            if errors:
+                raise Invalid(fields=errors)
+            changes.move(session, settings, pickup, day=day, shift=shift, actor="customer")
 
     try:
-        await database.run(apply)
+        await database.writing(apply)
     except AppError as exc:
         if isinstance(exc, NotFound):
             raise
@@ -229,16 +219,15 @@ async def _act(request: Request, action: str) -> Response:
 
 
 async def _reshow(request: Request, code: str, exc: AppError) -> Response:
-    database, settings = db(request), settings_of(request)
+    settings = settings_of(request)
 
-    def load() -> Booking:
-        with database.read() as session:
-            pickup = lookup.get(session, code)
-            assert pickup is not None
-            return views.view(session, pickup, settings)
+    def load(session: Session) -> Booking:
+        pickup = lookup.get(session, code)
+        assert pickup is not None
+        return views.view(session, pickup, settings)
 
     errors = exc.fields or {"date": exc.message}
-    return await _detail(request, await database.run(load), True, errors, exc.status, problem=exc.message)
+    return await _detail(request, await db(request).reading(load), True, errors, exc.status, problem=exc.message)
 
 
 async def cancel(request: Request) -> Response:
@@ -253,13 +242,8 @@ async def move(request: Request) -> Response:
 
 async def mine(request: Request) -> Response:
     """My pickups: booked on this phone, or found with code and phone number."""
-    database, settings, device = db(request), settings_of(request), device_key(request)
-
-    def load() -> list[Booking]:
-        with database.read() as session:
-            return lookup.mine(session, settings, device)
-
-    context = {"section": "pickups", "bookings": await database.run(load), "values": {}, "errors": {}, **WORDS}
+    bookings = await db(request).reading(lookup.mine, settings_of(request), device_key(request))
+    context = {"section": "pickups", "bookings": bookings, "values": {}, "errors": {}, **WORDS}
     return render(request, "pickups/mine.html", context)
 
 

@@ -20,7 +20,8 @@ from routes._web import db, device_key, settings_of
 from routes.api import json_body, path_id, requires_key
 
 
-def _public_key(request: Request) -> str:
+def vapid_public_key(request: Request) -> str:
+    """The application server key (base64url) browsers subscribe with; loaded once per app."""
     identity = getattr(request.app.state, "vapid", None)
     if identity is None:
         identity = request.app.state.vapid = load_identity(settings_of(request))
@@ -33,7 +34,7 @@ async def vapid_key(request: Request) -> Response:
       200:
         description: '`{"public_key"}`: the application server key (base64url) to subscribe with.'
     """
-    return JSONResponse({"public_key": _public_key(request)}, headers={"Cache-Control": "no-cache"})
+    return JSONResponse({"public_key": vapid_public_key(request)}, headers={"Cache-Control": "no-cache"})
 
 
 async def subscribe(request: Request) -> Response:
@@ -159,21 +160,21 @@ async def create_notice(request: Request) -> Response:
     fields = {name: data.get(name) for name in ("title", "body", "url")}
     if not all(isinstance(v, str) or v is None for v in fields.values()):
         raise Invalid(fields={k: _("Phải là chuỗi ký tự.") for k, v in fields.items() if not isinstance(v, str)})
-    database, actor = db(request), f"key:{request.state.api_key.name}"
     send_at = _send_at(data.get("send_at"))
+    draft = notices.check(
+        title=fields["title"] or "",
+        body=fields["body"] or "",
+        url=fields["url"] or "",
+        topics=topics,
+        send_at=send_at,
+        now=utcnow(),
+    )
+    actor = f"key:{request.state.api_key.name}"
 
     def create(session: Session) -> int:
-        draft = notices.check(
-            title=fields["title"] or "",
-            body=fields["body"] or "",
-            url=fields["url"] or "",
-            topics=topics,
-            send_at=send_at,
-            now=utcnow(),
-        )
         return int(notices.create(session, draft, actor=actor).id or 0)
 
-    return JSONResponse({"id": await database.writing(create)}, status_code=201)
+    return JSONResponse({"id": await db(request).writing(create)}, status_code=201)
 
 
 @requires_key("notices")

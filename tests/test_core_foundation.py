@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
 import threading
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from pwa import accounts, admin_units, audit, i18n, ratelimit
 from pwa.db import Database, NotMigrated, check_migrated, migrate
 from pwa.errors import Conflict, Invalid, RateLimited
-from pwa.models import utcnow
+from pwa.models import ApiKey, utcnow
 from pwa.security import hash_api_key
 from pwa.settings import Settings
+from tests.asyncutil import in_thread
 from tests.factories import PASSWORD, make_staff
 
-T = TypeVar("T")
 LIMIT = ratelimit.Limit(count=5, window=60)
-
-
-def in_thread(work: Coroutine[Any, Any, T]) -> T:
-    """Run on a thread of its own: the browser tests keep an event loop on this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, work).result()
 
 
 def test_instance_folder_and_secret_are_private(tmp_path: Path) -> None:
@@ -181,6 +171,28 @@ def test_api_keys_are_stored_only_as_hashes(db: Database) -> None:
         assert found is not None and found.key_hash == hash_api_key(new.key)
         assert new.key not in found.key_hash
         assert accounts.key_for(session, key=new.key + "x") is None
+
+
+def test_using_an_api_key_records_when_and_keeps_the_record_readable(db: Database) -> None:
+    with db.write() as session:
+        new = accounts.create_api_key(session, name="Một cửa tỉnh", scopes=["dossiers"])
+    moment = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+    with db.write() as session:
+        used = accounts.use_key(session, key=new.key, now=moment)
+    assert used is not None and used.name == "Một cửa tỉnh" and used.scope_set == {"dossiers"}
+    with db.read() as session:
+        found = accounts.key_for(session, key=new.key)
+        assert found is not None and found.last_used_at == moment
+
+
+def test_unknown_and_revoked_api_keys_are_not_used(db: Database) -> None:
+    with db.write() as session:
+        new = accounts.create_api_key(session, name="Một cửa tỉnh", scopes=["dossiers"])
+        assert accounts.use_key(session, key=new.key + "x") is None
+        new.record.revoked_at = utcnow()
+        assert accounts.use_key(session, key=new.key) is None
+    with db.read() as session:
+        assert session.exec(select(ApiKey.last_used_at)).all() == [None]
 
 
 def test_api_keys_refuse_unknown_scopes(db: Database) -> None:

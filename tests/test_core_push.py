@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,6 +16,7 @@ from pwa.models import PushDelivery, PushSubscription, utcnow
 from pwa.push import notices
 from pwa.push.worker import Worker
 from pwa.settings import Settings
+from tests.asyncutil import in_thread
 from tests.factories import delivery_statuses, make_device, subscribe
 from tests.fakepush import FakePushService
 
@@ -36,8 +35,7 @@ def push() -> Iterator[FakePushService]:
 
 def drain(db: Database, settings: Settings, now: datetime | None = None) -> int:
     """Run the worker until nothing is due (on its own thread: the browser tests keep a loop on this one)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(Worker(db, settings).drain(now=now))).result()
+    return in_thread(Worker(db, settings).drain(now=now))
 
 
 def status_message(topic: str, tag: str, url: str) -> notify.Message:

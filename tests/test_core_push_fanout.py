@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -21,6 +18,7 @@ from pwa.push import notices, vapid
 from pwa.push.sender import JWT_LIFETIME, JWT_RENEW_BEFORE, Outcome, Tokens
 from pwa.push.worker import Worker, claim, due, record
 from pwa.settings import Settings
+from tests.asyncutil import in_thread
 from tests.factories import delivery_statuses, make_device, subscribe
 from tests.fakepush import FakePushService, check_vapid
 
@@ -139,12 +137,6 @@ def test_a_job_whose_lease_is_half_gone_is_left_for_a_later_claim(
     later = start + timedelta(seconds=settings.push_lease_seconds + 1)
     assert in_thread(Worker(db, settings).drain(now=later)) == 3
     assert delivery_statuses(db) == {"sent": 3} and len(push.received) == 3
-
-
-def in_thread(work: Coroutine[Any, Any, int]) -> int:
-    """Run on a thread of its own: the browser tests keep an event loop on this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, work).result()
 
 
 def test_idle_check_sees_due_deliveries_and_notices_only(db: Database, push: FakePushService) -> None:
