@@ -42,7 +42,7 @@ class Settings:
     vapid_private_key: str = ""  # base64url raw P-256 key; empty: generated into the instance folder
     push_worker: bool = False  # `pwa serve` starts delivery workers beside the web server (from_env: on)
     push_workers: int = 1  # how many; from_env: one per core, at most 4
-    push_poll_seconds: float = 0.1  # an idle worker looks for due deliveries this often (two index lookups)
+    push_poll_seconds: float = 1.0  # an idle worker looks this often even if not woken (pwa/push/wake.py)
     push_concurrency: int = 256  # each push waits a round trip (~40 ms): 256 in flight ≈ 6,000/s of headroom
     push_timeout: float = 10.0
     push_lease_seconds: int = 60  # a claimed delivery returns to the queue after this if its worker died
@@ -96,7 +96,7 @@ class Settings:
             vapid_private_key=env.get("PWA_VAPID_PRIVATE_KEY", "").strip(),
             push_worker=_flag(env.get("PWA_PUSH_WORKER", "1")),
             push_workers=int(env.get("PWA_PUSH_WORKERS", str(default_push_workers()))),
-            push_poll_seconds=float(env.get("PWA_PUSH_POLL_SECONDS", "0.1")),
+            push_poll_seconds=float(env.get("PWA_PUSH_POLL_SECONDS", "1")),
             push_concurrency=int(env.get("PWA_PUSH_CONCURRENCY", "256")),
             push_timeout=float(env.get("PWA_PUSH_TIMEOUT", "10")),
             push_lease_seconds=int(env.get("PWA_PUSH_LEASE_SECONDS", "60")),
@@ -135,10 +135,22 @@ def ensure_private_dir(path: Path) -> None:
 
 
 def write_private_file(path: Path, content: str) -> None:
-    """Write a file created with 0600 permissions, never briefly world-readable."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(content)
+    """Create `path` with 0600 permissions (never briefly world-readable), whole or not at all.
+
+    The content goes into a temporary file first, which is then linked in place: processes
+    starting together (pwa serve's workers on a fresh install) never read a half-written file.
+    Raises FileExistsError if `path` exists, as `open(..., "x")` would.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(temporary, path)
+    finally:
+        temporary.unlink()
 
 
 def read_or_create_secret(path: Path) -> str:

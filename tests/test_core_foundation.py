@@ -17,7 +17,7 @@ from pwa.db import Database, NotMigrated, check_migrated, migrate
 from pwa.errors import Conflict, Invalid, RateLimited
 from pwa.models import ApiKey, utcnow
 from pwa.security import hash_api_key
-from pwa.settings import Settings
+from pwa.settings import Settings, read_or_create_secret
 from tests.asyncutil import in_thread
 from tests.factories import PASSWORD, make_staff
 
@@ -31,6 +31,25 @@ def test_instance_folder_and_secret_are_private(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "inst").stat().st_mode) == 0o700
     assert len(settings.secret_key) >= 40
     assert Settings(instance_dir=tmp_path / "inst").prepared().secret_key == settings.secret_key
+
+
+def test_processes_starting_together_all_read_the_same_whole_secret(tmp_path: Path) -> None:
+    """`pwa serve` starts its web process and its workers at once on a fresh install."""
+    for attempt in range(20):
+        path = tmp_path / f"secret{attempt}"
+        start, seen = threading.Barrier(8), list[str]()
+
+        def first_start(path: Path = path, start: threading.Barrier = start, seen: list[str] = seen) -> None:
+            start.wait()
+            seen.append(read_or_create_secret(path))
+
+        threads = [threading.Thread(target=first_start) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(seen) == 8 and len(set(seen)) == 1 and len(seen[0]) >= 40
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
 
 
 def test_default_database_is_a_private_sqlite_file_in_the_instance(tmp_path: Path) -> None:
