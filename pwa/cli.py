@@ -61,7 +61,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from pwa.push.worker import Worker
 
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.nice:
         os.nice(args.nice)
     settings = Settings.from_env()

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from pwa.errors import PayloadTooLarge
 from pwa.i18n import gettext as _
 from pwa.models import InboxMessage, PushDelivery, utcnow
-from pwa.push import subscriptions
+from pwa.push import subscriptions, wake
 
 MAX_PAYLOAD_BYTES = 3000  # the protocol allows 3993; some push services refuse more than ~3 kB
 ORIGIN_RESERVE = 100  # room for the origin prepended to `navigate` at send time
@@ -94,6 +94,8 @@ def queue(
         rows.append(_row(sub_id, notice_id, kind, entry.tag, urgency, ttl, texts[device_key], now))
     for part in subscriptions.chunks(rows, 1000):
         session.execute(insert(PushDelivery), list(part))
+    if rows:
+        wake.ring_after_commit(session)
     return len(rows)
 
 

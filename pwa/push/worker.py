@@ -11,7 +11,6 @@ serialises claims.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import random
@@ -33,6 +32,7 @@ from pwa.push import notices
 from pwa.push.sender import Job, Outcome, Sender
 from pwa.push.vapid import Identity
 from pwa.push.vapid import load as load_identity
+from pwa.push.wake import Doorbell
 from pwa.settings import Settings
 
 log = logging.getLogger("pwa.push")
@@ -220,10 +220,10 @@ class Worker:
         return Sender(self.identity, base_url=s.base_url, concurrency=s.push_concurrency, timeout=s.push_timeout)
 
     async def run(self, stop: asyncio.Event, *, poll: float | None = None) -> None:
-        """Deliver until `stop` is set; while idle, look every `poll` seconds (default: the setting)
-        with a cheap read."""
+        """Deliver until `stop` is set. While idle, wait for the doorbell (pwa/push/wake.py), and
+        look anyway every `poll` seconds (default: the setting) with a cheap read."""
         poll = self.settings.push_poll_seconds if poll is None else poll
-        async with self._sender() as sender:
+        async with self._sender() as sender, Doorbell.for_url(self.database.url) as bell:
             log.info("push worker %s started", self.token)
             while not stop.is_set():
                 try:
@@ -233,8 +233,7 @@ class Worker:
                     log.exception("push delivery round failed")
                     done = 0
                 if not done:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=poll)
+                    await bell.wait(stop, poll)  # rung when a transaction queues pushes
 
     async def drain(self, *, now: datetime | None = None) -> int:
         """Send everything due at `now` (default: the clock); returns how many attempts were made."""
@@ -304,7 +303,7 @@ class Worker:
     def _record(self, outcomes: Sequence[Outcome], now: datetime) -> None:
         with self.database.write() as session:
             counts = record(session, outcomes, token=self.token, now=now)
-        log.info("push round: %s", counts)
+        log.info("push worker %s round: %s", self.token, counts)
 
 
 class WorkerProcesses:
