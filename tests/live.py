@@ -6,10 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections import deque
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -48,22 +51,30 @@ class LiveServer:
         if root is not None:
             self.env["PYTHONPATH"] = str(root)
         self.process: subprocess.Popen[bytes] | None = None
+        self.log: deque[str] = deque(maxlen=200)  # the last lines the server and its workers wrote
 
     def __enter__(self) -> LiveServer:
         cmd = [sys.executable, "-m", "pwa.cli", "serve", "--port", str(self.port)]
         self.process = subprocess.Popen(
             cmd, env=self.env, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
+        # Read as it comes: a pipe nobody reads fills up and blocks the server mid-run.
+        threading.Thread(target=self._collect, args=(self.process.stderr,), daemon=True).start()
         self._wait_ready()
         return self
+
+    def _collect(self, stream: IO[bytes]) -> None:
+        with stream:
+            for line in stream:
+                self.log.append(line.decode(errors="replace").rstrip())
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"server exited early:\n{err}")
+                time.sleep(0.2)  # let the reader take the last lines
+                raise RuntimeError("server exited early:\n" + "\n".join(self.log))
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -82,5 +93,3 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-            if self.process.stderr:
-                self.process.stderr.close()
