@@ -105,7 +105,11 @@ async def show(request: Request) -> Response:
     def load(session: Session) -> dict[str, Any]:
         notice = notices.get(session, notice_id)
         session.expunge(notice)
-        return {"notice": notice, "counts": notices.counts(session, notice_id)}
+        return {
+            "notice": notice,
+            "counts": notices.counts(session, notice_id),
+            "attempts": notices.attempts(session, notice_id),
+        }
 
     return render(request, "staff/notice.html", await db(request).reading(load))
 

@@ -115,8 +115,10 @@ def _send_at(value: Any) -> datetime | None:
     return parsed
 
 
-def _notice_json(notice: Notice, counts: dict[str, int]) -> dict[str, Any]:
-    return {
+def _notice_json(
+    notice: Notice, counts: dict[str, int], attempts: list[tuple[str, int | None, int]] | None = None
+) -> dict[str, Any]:
+    found: dict[str, Any] = {
         "id": notice.id,
         "title": notice.title,
         "send_at": notice.send_at.isoformat(),
@@ -124,6 +126,9 @@ def _notice_json(notice: Notice, counts: dict[str, int]) -> dict[str, Any]:
         "recipients": notice.recipients,
         **counts,
     }
+    if attempts is not None:
+        found["attempts"] = [{"result": result, "code": code, "count": n} for result, code, n in attempts]
+    return found
 
 
 @requires_key("notices")
@@ -182,7 +187,10 @@ async def show_notice(request: Request) -> Response:
     """
     responses:
       200:
-        description: The notice and its delivery counts (queued, sent, failed, pruned).
+        description: >-
+          The notice and its delivery counts (queued, sent, failed, pruned), and every
+          attempt made so far grouped by result and HTTP status
+          (`attempts`: [{result, code, count}], result one of sent, retry, gone, failed).
       404:
         description: No such notice.
     security:
@@ -192,7 +200,7 @@ async def show_notice(request: Request) -> Response:
 
     def load(session: Session) -> dict[str, Any]:
         notice = notices.get(session, notice_id)
-        return _notice_json(notice, notices.counts(session, notice_id))
+        return _notice_json(notice, notices.counts(session, notice_id), notices.attempts(session, notice_id))
 
     return JSONResponse(await db(request).reading(load))
 

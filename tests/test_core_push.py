@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from pwa import admin_units, notify
 from pwa.db import Database
 from pwa.errors import PayloadTooLarge
-from pwa.models import PushDelivery, PushSubscription, utcnow
+from pwa.models import PushAttempt, PushDelivery, PushSubscription, utcnow
 from pwa.push import notices
 from pwa.push.worker import Worker
 from pwa.settings import Settings
@@ -118,6 +118,7 @@ def test_commune_announcement_reaches_that_communes_subscribers_only(
     assert push.received_by(remote) == []
     with db.read() as session:
         assert notices.counts(session, notice_id) == {"queued": 0, "sent": 1, "failed": 0, "pruned": 0}
+        assert notices.attempts(session, notice_id) == [("sent", 201, 1)]
         assert [m.title for m in notify.inbox(session, "local")] == ["Chi trả lương hưu tháng 12"]
         assert notify.inbox(session, "remote") == []
 
@@ -151,6 +152,9 @@ def test_429_is_retried_after_its_retry_after(db: Database, settings: Settings, 
     assert drain(db, settings, now=start + timedelta(seconds=300)) == 0
     drain(db, settings, now=start + timedelta(seconds=700))
     assert len(push.received_by(sub)) == 1 and delivery_statuses(db) == {"sent": 1}
+    with db.read() as session:  # both tries are in the attempt log, the 429 too
+        log = session.exec(select(PushAttempt.result, PushAttempt.code).order_by(col(PushAttempt.id))).all()
+    assert [tuple(row) for row in log] == [("retry", 429), ("sent", 201)]
 
 
 def test_server_errors_give_up_once_the_message_would_expire(

@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from pwa import notify
 from pwa.db import Database
-from pwa.models import PushDelivery, PushSubscription, utcnow
+from pwa.models import PushAttempt, PushDelivery, PushSubscription, utcnow
 from pwa.push import notices, vapid
 from pwa.push.sender import JWT_LIFETIME, JWT_RENEW_BEFORE, Outcome, Tokens
-from pwa.push.worker import Worker, claim, due, record
+from pwa.push.worker import Worker, claim, due, purge_attempts, record
 from pwa.settings import Settings
 from tests.asyncutil import in_thread
 from tests.factories import delivery_statuses, make_device, subscribe
@@ -122,6 +122,24 @@ def test_a_batch_of_results_is_written_in_a_few_statements(db: Database, push: F
         if outcome.result == "gone":
             assert outcome.job.subscription_id not in remaining
     assert rows[lost].status == "queued" and rows[lost].claim == "other" and rows[lost].attempts == 0
+    with db.read() as session:  # every attempt is logged, the one whose lease was lost too: it was made
+        logged = sorted((a.delivery_id, a.result, a.code, a.error) for a in session.exec(select(PushAttempt)))
+    assert logged == sorted((o.job.delivery_id, o.result, o.code, o.error) for o in outcomes)
+
+
+def test_the_attempt_log_keeps_thirty_days(db: Database, push: FakePushService) -> None:
+    queue_news(db, push, 1)
+    now = utcnow()
+    with db.write() as session:
+        (job,) = claim(session, token="me", now=now, lease=60)
+        for days in (31, 29, 0):
+            at = now - timedelta(days=days)
+            session.add(PushAttempt(delivery_id=job.delivery_id, at=at, result="retry", code=503))
+    with db.write() as session:
+        assert purge_attempts(session, now=now) == 1
+    with db.read() as session:
+        kept = sorted(round((now - a.at).total_seconds() / 86400) for a in session.exec(select(PushAttempt)))
+    assert kept == [0, 29]
 
 
 def test_a_job_whose_lease_is_half_gone_is_left_for_a_later_claim(

@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from pwa import accounts, notify
+from pwa import accounts, devices, notify
 from pwa.db import Database
-from pwa.models import DeviceTopic, InboxMessage, Notice, PushSubscription, utcnow
+from pwa.models import DeviceTopic, InboxMessage, Notice, PushAttempt, PushDelivery, PushSubscription, utcnow
 from pwa.push import notices, subscriptions
 from tests.factories import login_staff, make_staff, token_in
 from tests.fakepush import FakePushService
@@ -77,7 +77,40 @@ def test_notices_api_needs_the_notices_scope_and_reports_counts(client: TestClie
         "failed": 0,
         "pruned": 0,
     }
-    assert shown["dispatched"] is True
+    assert shown["dispatched"] is True and shown["attempts"] == []  # nobody follows `news` yet
+
+
+def test_staff_see_every_attempt_of_a_notice(client: TestClient, db: Database) -> None:
+    with FakePushService() as push:
+        for key in ("a", "b"):
+            with db.write() as session:
+                devices.ensure(session, key, lang="vi")
+                subscriptions.set_topics(session, device_key=key, topics=["news"])
+            endpoint, p256dh, auth = subscriptions.parse(push.subscribe().as_json(), production=False)
+            with db.write() as session:
+                subscriptions.save(session, device_key=key, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    now = utcnow()
+    draft = notices.check(title="Nghỉ lễ", body="Bưu điện nghỉ 1/1.", url="", topics=["news"], send_at=None, now=now)
+    with db.write() as session:
+        notice_id = int(notices.create(session, draft, actor="staff:lan").id or 0)
+        first, second = (
+            int(i or 0) for i in session.exec(select(PushDelivery.id).where(PushDelivery.notice_id == notice_id))
+        )
+        at = utcnow()
+        session.add_all(
+            [
+                PushAttempt(delivery_id=first, at=at, result="retry", code=429),
+                PushAttempt(delivery_id=first, at=at, result="sent", code=201),
+                PushAttempt(delivery_id=second, at=at, result="retry", code=None, error="network: timeout"),
+            ]
+        )
+    make_staff(db, "lan")
+    login_staff(client, "lan")
+    page = client.get(f"/staff/notices/{notice_id}")
+    assert page.status_code == 200 and "Các lần thử gửi" in page.text
+    rows = [" ".join(r.split()) for r in page.text.split("<tr>")[2:]]
+    assert [r.startswith("<td>Phải thử lại") or r.startswith("<td>Đã gửi") for r in rows] == [True] * 3
+    assert any("không trả lời" in r for r in rows) and any("429" in r for r in rows)
 
 
 def test_notifications_page_saves_topics_without_javascript(client: TestClient, db: Database) -> None:

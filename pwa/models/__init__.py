@@ -7,7 +7,7 @@ from pwa.models.base import UTCDateTime, utcnow
 from pwa.models.devices import Device, InboxMessage
 from pwa.models.dossiers import Dossier, DossierAccess, DossierEvent
 from pwa.models.pickups import ClosedDay, Counter, Pickup, PickupEvent, PickupFollow, PickupParcel, PickupSlot
-from pwa.models.push import DeviceTopic, Notice, PushDelivery, PushSubscription
+from pwa.models.push import DeviceTopic, Notice, PushAttempt, PushDelivery, PushSubscription
 
 metadata = SQLModel.metadata
 
@@ -23,6 +23,7 @@ __all__ = [
     "DeviceTopic",
     "InboxMessage",
     "Notice",
+    "PushAttempt",
     "PushDelivery",
     "PushSubscription",
     "Pickup",

@@ -83,3 +83,18 @@ class PushDelivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
+
+
+class PushAttempt(SQLModel, table=True):
+    """One try at sending one delivery and what the push service said; kept `ATTEMPT_DAYS`."""
+
+    __tablename__ = "push_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("push_delivery.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    result: str = Field(max_length=8)  # sent, gone (the subscription was pruned), retry, failed
+    code: int | None = Field(default=None)  # the HTTP status; None when the request never got an answer
+    error: str = Field(default="", max_length=300)

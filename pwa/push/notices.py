@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from pwa import admin_units, audit, notify
 from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
-from pwa.models import Notice, PushDelivery, utcnow
+from pwa.models import Notice, PushAttempt, PushDelivery, utcnow
 from pwa.push import outbox, subscriptions
 from pwa.urls import local_path
 
@@ -135,6 +135,19 @@ def counts(session: Session, notice_id: int) -> dict[str, int]:
     )
     found = {status: int(n) for status, n in session.exec(query).all()}
     return {status: found.get(status, 0) for status in STATUSES}
+
+
+def attempts(session: Session, notice_id: int) -> list[tuple[str, int | None, int]]:
+    """Every attempt at this notice's deliveries, as (result, HTTP status, how many), commonest
+    first: `sent` 201, `retry` 429 (then sent later, or given up), `gone` 410, `failed` 403…"""
+    query = (
+        select(PushAttempt.result, PushAttempt.code, func.count())
+        .join(PushDelivery, col(PushDelivery.id) == col(PushAttempt.delivery_id))
+        .where(PushDelivery.notice_id == notice_id)
+        .group_by(col(PushAttempt.result), col(PushAttempt.code))
+    )
+    rows = [(str(result), None if code is None else int(code), int(n)) for result, code, n in session.exec(query)]
+    return sorted(rows, key=lambda row: (-row[2], row[0], row[1] or 0))
 
 
 def recent(session: Session, *, limit: int = 20) -> list[tuple[Notice, dict[str, int]]]:

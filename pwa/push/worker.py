@@ -22,12 +22,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, bindparam, delete, exists, or_, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from pwa.db import Database
-from pwa.models import Notice, PushDelivery, PushSubscription, UTCDateTime, utcnow
+from pwa.models import Notice, PushAttempt, PushDelivery, PushSubscription, UTCDateTime, utcnow
 from pwa.push import notices
 from pwa.push.sender import Job, Outcome, Sender
 from pwa.push.vapid import Identity
@@ -40,6 +40,8 @@ BATCH = 500
 BACKOFF_BASE = 30.0
 BACKOFF_MAX = 3600.0
 NICE = 10  # CPU priority the worker beside `pwa serve` gives up
+ATTEMPT_DAYS = 30  # how long the attempt log keeps a row
+PURGE_EVERY = 3600.0  # seconds between two looks for old attempts
 
 
 def backoff(attempts: int) -> float:
@@ -107,13 +109,23 @@ def claim(session: Session, *, token: str, now: datetime, lease: float, limit: i
 
 
 def record(session: Session, outcomes: Sequence[Outcome], *, token: str, now: datetime) -> dict[str, int]:
-    """Write a batch of attempts in at most five statements, whatever its size; counts by result.
+    """Write a batch of attempts in at most six statements, whatever its size; counts by result.
 
-    Rows whose lease was lost (claimed again since) are left alone.
+    Every attempt goes into the attempt log. Delivery rows whose lease was lost (claimed
+    again since) are left alone.
     """
+    if not outcomes:
+        return {"sent": 0, "gone": 0, "retry": 0, "failed": 0}
     counts = {"sent": 0, "gone": 0, "retry": 0, "failed": 0}
     for outcome in outcomes:
         counts[outcome.result] += 1
+    session.execute(
+        insert(PushAttempt),
+        [
+            {"delivery_id": o.job.delivery_id, "at": now, "result": o.result, "code": o.code, "error": o.error[:300]}
+            for o in outcomes
+        ],
+    )
     mine = (col(PushDelivery.claim) == token) & (col(PushDelivery.status) == "queued")
     sent = [o.job.delivery_id for o in outcomes if o.result == "sent"]
     if sent:
@@ -135,6 +147,12 @@ def record(session: Session, outcomes: Sequence[Outcome], *, token: str, now: da
         session.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
     _alert([o for o in outcomes if o.code in (403, 413)])
     return counts
+
+
+def purge_attempts(session: Session, *, now: datetime) -> int:
+    """Forget attempts older than `ATTEMPT_DAYS`; returns how many."""
+    old = delete(PushAttempt).where(col(PushAttempt.at) < now - timedelta(days=ATTEMPT_DAYS))
+    return int(session.execute(old).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _update_each(session: Session, rows: list[dict[str, object]], token: str, **values: object) -> None:
@@ -225,8 +243,12 @@ class Worker:
         poll = self.settings.push_poll_seconds if poll is None else poll
         async with self._sender() as sender, Doorbell.for_url(self.database.url) as bell:
             log.info("push worker %s started", self.token)
+            purged_at = -PURGE_EVERY
             while not stop.is_set():
                 try:
+                    if self.clock() - purged_at >= PURGE_EVERY:
+                        await asyncio.to_thread(self._purge, utcnow())
+                        purged_at = self.clock()
                     due = await asyncio.to_thread(self._anything_due, utcnow())
                     done = await self.pump(sender, stop=stop) if due else 0
                 except Exception:  # a database hiccup must not end the worker
@@ -288,6 +310,10 @@ class Worker:
                 await asyncio.gather(*(tasks.create_task(send()) for _ in range(sender.concurrency)))
                 flush()
         return attempts
+
+    def _purge(self, now: datetime) -> None:
+        with self.database.write() as session:
+            purge_attempts(session, now=now)
 
     def _anything_due(self, now: datetime) -> bool:
         """A delivery or a scheduled notice is due: two index lookups, no write lock taken."""
