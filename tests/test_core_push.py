@@ -152,9 +152,11 @@ def test_429_is_retried_after_its_retry_after(db: Database, settings: Settings, 
     assert drain(db, settings, now=start + timedelta(seconds=300)) == 0
     drain(db, settings, now=start + timedelta(seconds=700))
     assert len(push.received_by(sub)) == 1 and delivery_statuses(db) == {"sent": 1}
-    with db.read() as session:  # both tries are in the attempt log, the 429 too
+    with db.read() as session:  # the 429 is in the attempt log; the row keeps the last try, the 201
         log = session.exec(select(PushAttempt.result, PushAttempt.code).order_by(col(PushAttempt.id))).all()
-    assert [tuple(row) for row in log] == [("retry", 429), ("sent", 201)]
+        row = session.exec(select(PushDelivery)).one()
+    assert [tuple(entry) for entry in log] == [("retry", 429)]
+    assert (row.attempts, row.last_code) == (2, 201)
 
 
 def test_server_errors_give_up_once_the_message_would_expire(
@@ -217,3 +219,25 @@ def test_scheduled_notice_waits_for_its_time(db: Database, settings: Settings, p
     assert push.received_by(sub) == []
     drain(db, settings, now=later + timedelta(seconds=1))
     assert len(push.received_by(sub)) == 1
+
+
+def test_a_notices_attempts_join_the_log_and_each_deliverys_last_try(
+    db: Database, settings: Settings, push: FakePushService
+) -> None:
+    slow, gone = push.subscribe(), push.subscribe()
+    subscribe(db, make_device(db, "slow", topics=("news",)), slow.as_json())
+    subscribe(db, make_device(db, "gone", topics=("news",)), gone.as_json())
+    push.answer(slow, 429, **{"Retry-After": "60"})
+    push.answer(gone, 410)
+    made = utcnow()
+    draft = notices.check(title="Nghỉ lễ", body="Bưu điện nghỉ 1/1.", url="", topics=["news"], send_at=None, now=made)
+    with db.write() as session:
+        notice_id = int(notices.create(session, draft, actor="staff:lan").id or 0)
+    start = utcnow()
+    drain(db, settings, now=start)
+    with db.read() as session:  # the 429 delivery is still queued: its try is in the log only
+        assert notices.attempts(session, notice_id) == [("gone", 410, 1), ("retry", 429, 1)]
+    drain(db, settings, now=start + timedelta(hours=1))
+    with db.read() as session:
+        assert notices.attempts(session, notice_id) == [("gone", 410, 1), ("retry", 429, 1), ("sent", 201, 1)]
+        assert notices.counts(session, notice_id) == {"queued": 0, "sent": 1, "failed": 0, "pruned": 1}

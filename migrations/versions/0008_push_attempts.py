@@ -1,7 +1,9 @@
-"""Every delivery attempt, one row each: what the push service answered and when.
+"""The attempt log: every try that did not finish its delivery, and what the push service said.
 
-A delivery row keeps only its latest answer; a 429 followed by a 201 left no
-trace of the 429. Kept 30 days (the worker removes older ones).
+A delivery row keeps only its latest answer: a 429 followed by a 201 left no
+trace of the 429. A finished delivery's last try stays on its row; the others
+(retries, and tries whose lease was lost) go here. Kept 30 days (the worker
+removes older ones).
 
 Revision ID: 0008_push_attempts
 Revises: 0007_push_due_index

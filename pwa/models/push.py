@@ -86,7 +86,8 @@ class PushDelivery(SQLModel, table=True):
 
 
 class PushAttempt(SQLModel, table=True):
-    """One try at sending one delivery and what the push service said; kept `ATTEMPT_DAYS`."""
+    """A try at sending a delivery that did not finish it (a retry, or a lease lost meanwhile) and
+    what the push service said; a finished delivery's last try is on its own row. Kept 30 days."""
 
     __tablename__ = "push_attempt"
 

@@ -19,6 +19,7 @@ from pwa.urls import local_path
 EVERYONE = "*"
 TOPIC_TARGETS = notify.TOPICS_FIXED
 STATUSES = ("queued", "sent", "failed", "pruned")
+LAST_ATTEMPT = {"sent": "sent", "pruned": "gone", "failed": "failed"}  # a finished delivery's last attempt
 MAX_AHEAD = timedelta(days=60)
 
 
@@ -139,15 +140,27 @@ def counts(session: Session, notice_id: int) -> dict[str, int]:
 
 def attempts(session: Session, notice_id: int) -> list[tuple[str, int | None, int]]:
     """Every attempt at this notice's deliveries, as (result, HTTP status, how many), commonest
-    first: `sent` 201, `retry` 429 (then sent later, or given up), `gone` 410, `failed` 403…"""
-    query = (
+    first; results as the worker names them: sent, retry, gone (subscription pruned), failed.
+
+    A finished delivery's last attempt is on its own row; every other attempt is in the log.
+    """
+    logged = (
         select(PushAttempt.result, PushAttempt.code, func.count())
         .join(PushDelivery, col(PushDelivery.id) == col(PushAttempt.delivery_id))
         .where(PushDelivery.notice_id == notice_id)
         .group_by(col(PushAttempt.result), col(PushAttempt.code))
     )
-    rows = [(str(result), None if code is None else int(code), int(n)) for result, code, n in session.exec(query)]
-    return sorted(rows, key=lambda row: (-row[2], row[0], row[1] or 0))
+    last = (
+        select(PushDelivery.status, PushDelivery.last_code, func.count())
+        .where(PushDelivery.notice_id == notice_id, PushDelivery.status != "queued", col(PushDelivery.attempts) > 0)
+        .group_by(col(PushDelivery.status), col(PushDelivery.last_code))
+    )
+    found: dict[tuple[str, int | None], int] = {}
+    for rows, names in ((session.exec(logged).all(), {}), (session.exec(last).all(), LAST_ATTEMPT)):
+        for result, code, n in rows:
+            key = (names.get(str(result), str(result)), None if code is None else int(code))
+            found[key] = found.get(key, 0) + int(n)
+    return sorted(((r, c, n) for (r, c), n in found.items()), key=lambda row: (-row[2], row[0], row[1] or 0))
 
 
 def recent(session: Session, *, limit: int = 20) -> list[tuple[Notice, dict[str, int]]]:

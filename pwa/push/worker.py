@@ -111,42 +111,63 @@ def claim(session: Session, *, token: str, now: datetime, lease: float, limit: i
 def record(session: Session, outcomes: Sequence[Outcome], *, token: str, now: datetime) -> dict[str, int]:
     """Write a batch of attempts in at most six statements, whatever its size; counts by result.
 
-    Every attempt goes into the attempt log. Delivery rows whose lease was lost (claimed
-    again since) are left alone.
+    A finished delivery's row holds its last attempt; every attempt that did not finish its
+    delivery (a retry, or one whose lease was lost: the row, claimed again since, is left
+    alone) goes into the attempt log. A message sent at the first try costs no log row.
     """
-    if not outcomes:
-        return {"sent": 0, "gone": 0, "retry": 0, "failed": 0}
     counts = {"sent": 0, "gone": 0, "retry": 0, "failed": 0}
     for outcome in outcomes:
         counts[outcome.result] += 1
-    session.execute(
-        insert(PushAttempt),
-        [
-            {"delivery_id": o.job.delivery_id, "at": now, "result": o.result, "code": o.code, "error": o.error[:300]}
-            for o in outcomes
-        ],
-    )
+    if not outcomes:
+        return counts
     mine = (col(PushDelivery.claim) == token) & (col(PushDelivery.status) == "queued")
-    sent = [o.job.delivery_id for o in outcomes if o.result == "sent"]
+    held = _held(session, [o.job.delivery_id for o in outcomes], mine)
+    ours = [o for o in outcomes if o.job.delivery_id in held]
+    log = [_logged(o, now) for o in outcomes if o.job.delivery_id not in held]
+    sent = [o.job.delivery_id for o in ours if o.result == "sent"]
     if sent:
         session.execute(
             update(PushDelivery)
             .where(col(PushDelivery.id).in_(sent), mine)
             .values(status="sent", attempts=col(PushDelivery.attempts) + 1, last_code=201, claim=None, finished_at=now)
         )
-    finished = [_finished(o, "pruned", o.error, now) for o in outcomes if o.result == "gone"]
-    finished += [_finished(o, "failed", o.error, now) for o in outcomes if o.result == "failed"]
-    retried, gave_up = _reschedule(session, [o for o in outcomes if o.result == "retry"], mine, now)
+    finished = [_finished(o, "pruned", o.error, now) for o in ours if o.result == "gone"]
+    finished += [_finished(o, "failed", o.error, now) for o in ours if o.result == "failed"]
+    retried, gave_up = _reschedule([o for o in ours if o.result == "retry"], held, now)
     finished += gave_up
+    log += [_logged(o, now) for o in ours if o.result == "retry" and o.job.delivery_id in retried]
     if finished:
         _update_each(session, finished, token, status=bindparam("b_status"), finished_at=bindparam("b_finished_at"))
     if retried:
-        _update_each(session, retried, token, next_attempt_at=bindparam("b_next_attempt_at"))
+        _update_each(session, list(retried.values()), token, next_attempt_at=bindparam("b_next_attempt_at"))
+    if log:
+        session.execute(insert(PushAttempt), log)
     gone = sorted({o.job.subscription_id for o in outcomes if o.result == "gone"})
     if gone:  # the push service said so: whatever became of the lease, the subscription is dead
         session.execute(delete(PushSubscription).where(col(PushSubscription.id).in_(gone)))
     _alert([o for o in outcomes if o.code in (403, 413)])
     return counts
+
+
+def _held(session: Session, ids: list[int], mine: ColumnElement[bool]) -> dict[int, tuple[int, datetime]]:
+    """Of these deliveries, those this worker still holds: id -> (attempts so far, give_up_at).
+    Locked until the batch is written (PostgreSQL; SQLite's write lock already covers it)."""
+    query = (
+        select(PushDelivery.id, PushDelivery.attempts, PushDelivery.give_up_at)
+        .where(col(PushDelivery.id).in_(ids), mine)
+        .with_for_update()
+    )
+    return {int(row_id or 0): (attempts, give_up_at) for row_id, attempts, give_up_at in session.exec(query).all()}
+
+
+def _logged(outcome: Outcome, now: datetime) -> dict[str, object]:
+    return {
+        "delivery_id": outcome.job.delivery_id,
+        "at": now,
+        "result": outcome.result,
+        "code": outcome.code,
+        "error": outcome.error[:300],
+    }
 
 
 def purge_attempts(session: Session, *, now: datetime) -> int:
@@ -179,26 +200,18 @@ def _finished(outcome: Outcome, status: str, error: str, now: datetime) -> dict[
 
 
 def _reschedule(
-    session: Session, outcomes: Sequence[Outcome], mine: ColumnElement[bool], now: datetime
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """(rows to try again later, rows given up on because the next try would come after `give_up_at`)."""
-    if not outcomes:
-        return [], []
-    ids = [o.job.delivery_id for o in outcomes]
-    query = select(PushDelivery.id, PushDelivery.attempts, PushDelivery.give_up_at).where(
-        col(PushDelivery.id).in_(ids), mine
-    )
-    state = {row_id: (attempts, give_up_at) for row_id, attempts, give_up_at in session.exec(query).all()}
-    retried: list[dict[str, object]] = []
+    outcomes: Sequence[Outcome], held: dict[int, tuple[int, datetime]], now: datetime
+) -> tuple[dict[int, dict[str, object]], list[dict[str, object]]]:
+    """(rows to try again later by id, rows given up on because the next try would come after
+    `give_up_at`)."""
+    retried: dict[int, dict[str, object]] = {}
     gave_up: list[dict[str, object]] = []
     for outcome in outcomes:
-        if outcome.job.delivery_id not in state:
-            continue
-        attempts, give_up_at = state[outcome.job.delivery_id]
+        attempts, give_up_at = held[outcome.job.delivery_id]
         wait = max(outcome.retry_after or 0.0, backoff(attempts + 1))
         if now + timedelta(seconds=wait) <= give_up_at:
             row = {"b_id": outcome.job.delivery_id, "b_next_attempt_at": now + timedelta(seconds=wait)}
-            retried.append({**row, "b_last_code": outcome.code, "b_last_error": outcome.error[:300]})
+            retried[outcome.job.delivery_id] = {**row, "b_last_code": outcome.code, "b_last_error": outcome.error[:300]}
         else:
             error = f"gave up after {attempts + 1} attempts: {outcome.error}"
             gave_up.append(_finished(outcome, "failed", error, now))
