@@ -15,10 +15,10 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from types import TracebackType
-from urllib.parse import urlsplit
 
 import aiohttp
 from pywebpush import WebPusher, WebPushException
+from yarl import URL
 
 from pwa.models import utcnow
 from pwa.push.outbox import absolute
@@ -55,9 +55,9 @@ class Outcome:
 
 
 def audience(endpoint: str) -> str:
-    """The JWT `aud`: the endpoint's origin, port included."""
-    parts = urlsplit(endpoint)
-    return f"{parts.scheme}://{parts.netloc}"
+    """The JWT `aud`: the endpoint's origin, port included (`https://host:port`)."""
+    end = endpoint.find("/", endpoint.find("://") + 3)
+    return endpoint if end < 0 else endpoint[:end]
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -160,9 +160,12 @@ class Sender:
         except ValueError as exc:  # keys the crypto library refuses: this subscription can never work
             return Outcome(job, "gone", None, error=f"bad keys: {exc}"[:300])
         try:
-            async with self._http.post(job.endpoint, data=body, headers=headers) as response:
+            # The endpoint came from a browser already encoded: yarl need not check it again.
+            async with self._http.post(URL(job.endpoint, encoded=True), data=body, headers=headers) as response:
+                if response.status < 300:
+                    return classify(job, response.status, None)
                 text = await response.text(errors="replace")
-                error = "" if response.status < 300 else f"{response.status} {response.reason}: {text}"[:300]
+                error = f"{response.status} {response.reason}: {text}"[:300]
                 return classify(job, response.status, response.headers.get("Retry-After"), error)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return Outcome(job, "retry", None, error=f"network: {type(exc).__name__} {exc}"[:300])
