@@ -24,6 +24,7 @@ from pwa.app import create_app
 from pwa.db import Database, migrate, normalise_url
 from pwa.models import metadata
 from pwa.settings import Settings
+from tests.fakepush import FakePushService
 from tests.live import CHROMIUM, LiveServer, chromium_args
 
 PG_ENV = "PWA_TEST_DATABASE_URL"
@@ -199,3 +200,10 @@ def page(phone: BrowserContext) -> Iterator[Page]:
     yield page
     blocked = [p for p in problems if "Content Security Policy" in p or "Uncaught" in p]
     assert not blocked, f"browser errors: {blocked}"
+
+
+@pytest.fixture()
+def push() -> Iterator[FakePushService]:
+    """A local push service that checks and decrypts what it receives (tests/fakepush.py)."""
+    with FakePushService() as service:
+        yield service

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,12 +37,6 @@ FAKE_PUSH_MANAGER = """
   PushManager.prototype.getSubscription = async function () { return current; };
 })();
 """
-
-
-@pytest.fixture()
-def push() -> Iterator[FakePushService]:
-    with FakePushService() as service:
-        yield service
 
 
 def registration_id(phone: BrowserContext, page: Page) -> tuple[Any, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,12 +24,6 @@ from tests.fakepush import FakePushService
 def db(isolated_db: Database) -> Database:
     """Its own database: the live server's push worker (browser tests) must not send these."""
     return isolated_db
-
-
-@pytest.fixture()
-def push() -> Iterator[FakePushService]:
-    with FakePushService() as service:
-        yield service
 
 
 def drain(db: Database, settings: Settings, now: datetime | None = None) -> int:

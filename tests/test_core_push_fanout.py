@@ -29,12 +29,6 @@ def db(isolated_db: Database) -> Database:
     return isolated_db
 
 
-@pytest.fixture()
-def push() -> Iterator[FakePushService]:
-    with FakePushService() as service:
-        yield service
-
-
 class Clock:
     """A settable `time.time`."""
 

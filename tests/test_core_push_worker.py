@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,12 +23,6 @@ from tests.fakepush import FakePushService, FakeSubscription
 def db(isolated_db: Database) -> Database:
     """Its own database: the live server's push worker (browser tests) must not send these."""
     return isolated_db
-
-
-@pytest.fixture()
-def push() -> Iterator[FakePushService]:
-    with FakePushService() as service:
-        yield service
 
 
 def start_worker(settings: Settings, lease: int, *, logs: bool = False) -> subprocess.Popen[bytes]:
