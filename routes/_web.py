@@ -6,13 +6,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from pwa import accounts, devices, i18n
+from pwa import accounts, audit, devices, i18n
 from pwa.assets import Assets
 from pwa.db import Database
 from pwa.models import StaffUser, utcnow
@@ -20,6 +21,8 @@ from pwa.security import new_token
 from pwa.settings import Settings
 
 log = logging.getLogger("pwa")
+P = ParamSpec("P")
+T = TypeVar("T")
 Handler = Callable[[Request], Awaitable[Response]]
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -49,6 +52,22 @@ def db(request: Request) -> Database:
     """The app's database (owned by the lifespan)."""
     database: Database = request.state.db
     return database
+
+
+async def call(use_case: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run one use case of the core (blocking database work) off the event loop: one hop per request."""
+    return await run_in_threadpool(use_case, *args, **kwargs)
+
+
+def actor(request: Request) -> str:
+    """Who this request acts as, for the audit log: the signed-in staff member, the API key, or the customer."""
+    staff = getattr(request.state, "staff", None)
+    key = getattr(request.state, "api_key", None)
+    return audit.actor(
+        staff=staff.username if staff else None,
+        key_prefix=key.prefix if key else None,
+        api=request.url.path.startswith("/api/"),
+    )
 
 
 def settings_of(request: Request) -> Settings:
