@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from pwa import audit, ratelimit
+from pwa.db import Database
 from pwa.errors import Conflict, Invalid
 from pwa.i18n import gettext as _
 from pwa.models import ApiKey, StaffUser, utcnow
@@ -46,7 +47,9 @@ def create_staff(session: Session, *, username: str, password: str, role: str) -
         raise Conflict(_("Tên đăng nhập này đã có."))
     user = StaffUser(username=username, password_hash=hash_password(password), role=role)
     session.add(user)
-    audit.record(session, actor="system", action="staff.create", subject=f"staff:{username}", detail=role)
+    audit.record(
+        session, actor=audit.actor(system="accounts"), action="staff.create", subject=f"staff:{username}", detail=role
+    )
     session.flush()
     return user
 
@@ -81,7 +84,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
         audit.record(session, actor=f"client:{client}", action="staff.login_failed", subject=f"staff:{name}")
         return None
     user.last_login_at = utcnow()
-    audit.record(session, actor=f"staff:{name}", action="staff.login", subject=f"staff:{name}")
+    audit.record(session, actor=audit.actor(staff=name), action="staff.login", subject=f"staff:{name}")
     return user
 
 
@@ -107,7 +110,9 @@ def create_api_key(session: Session, *, name: str, scopes: Sequence[str]) -> New
     key, prefix = new_api_key()
     record = ApiKey(name=name, prefix=prefix, key_hash=hash_api_key(key), scopes=",".join(sorted(set(scopes))))
     session.add(record)
-    audit.record(session, actor="system", action="api_key.create", subject=f"key:{prefix}", detail=name)
+    audit.record(
+        session, actor=audit.actor(system="accounts"), action="api_key.create", subject=f"key:{prefix}", detail=name
+    )
     session.flush()
     return NewKey(key=key, record=record)
 
@@ -134,3 +139,87 @@ def use_key(session: Session, *, key: str, now: datetime | None = None) -> ApiKe
 def list_api_keys(session: Session) -> Sequence[ApiKey]:
     """Every API key, newest first (never the secret)."""
     return session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())).all()
+
+
+# Use cases: each opens its own transaction and returns plain, frozen data.
+KEY_USE_RESOLUTION = timedelta(minutes=1)  # `last_used_at` is kept to the minute: most calls write nothing
+
+
+@dataclass(frozen=True)
+class Member:
+    """A signed-in staff member, as pages and rules need them."""
+
+    id: int
+    username: str
+    role: str
+    last_login_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A partner's live API key (never its secret)."""
+
+    name: str
+    prefix: str
+    scopes: frozenset[str]
+    created_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What an admin sees on the staff home page."""
+
+    staff: tuple[Member, ...]
+    keys: tuple[Caller, ...]
+
+
+def _member(user: StaffUser) -> Member:
+    return Member(id=user.id or 0, username=user.username, role=user.role, last_login_at=user.last_login_at)
+
+
+def _caller(record: ApiKey) -> Caller:
+    return Caller(record.name, record.prefix, frozenset(record.scope_set), record.created_at, record.last_used_at)
+
+
+def sign_in(db: Database, *, username: str, password: str, client: str) -> Member | None:
+    """Check staff credentials (rate limited, audited); the member, or None."""
+    with db.write() as session:
+        user = authenticate(session, username=username, password=password, client=client)
+        return _member(user) if user is not None else None
+
+
+def signed_in(db: Database, *, staff_id: int) -> Member | None:
+    """The active staff member a session names, if the account still exists and is active."""
+    with db.read() as session:
+        user = get_staff(session, staff_id=staff_id)
+        return _member(user) if user is not None else None
+
+
+def overview(db: Database, *, member: Member) -> Overview:
+    """Accounts and keys for an admin; nothing for other staff."""
+    if member.role != "admin":
+        return Overview(staff=(), keys=())
+    with db.read() as session:
+        return Overview(
+            staff=tuple(_member(u) for u in list_staff(session)),
+            keys=tuple(_caller(k) for k in list_api_keys(session)),
+        )
+
+
+def present_key(db: Database, *, key: str, now: datetime | None = None) -> Caller | None:
+    """The live key a partner presented, its use recorded to the minute; None for an unknown or revoked key."""
+    now = now or utcnow()
+    with db.read() as session:
+        record = key_for(session, key=key)
+        if record is None:
+            return None
+        caller, last = _caller(record), record.last_used_at
+    if last is None or now - _aware(last) >= KEY_USE_RESOLUTION:
+        with db.write() as session:
+            use_key(session, key=key, now=now)
+    return caller
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

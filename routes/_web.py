@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from pwa import accounts, audit, devices, i18n
 from pwa.assets import Assets
 from pwa.db import Database
-from pwa.models import StaffUser, utcnow
+from pwa.models import utcnow
 from pwa.security import new_token
 from pwa.settings import Settings
 
@@ -177,12 +177,12 @@ def error_response(
 STAFF_SESSION_SECONDS = 12 * 3600
 
 
-async def current_staff(request: Request) -> StaffUser | None:
+async def current_staff(request: Request) -> accounts.Member | None:
     """The signed-in staff member, if the session holds a live sign-in."""
     staff_id, since = request.session.get("staff_id"), request.session.get("staff_since", 0)
     if not isinstance(staff_id, int) or time.time() - float(since) > STAFF_SESSION_SECONDS:
         return None
-    staff = await db(request).reading(accounts.get_staff, staff_id=staff_id)
+    staff = await call(accounts.signed_in, db(request), staff_id=staff_id)
     request.state.staff = staff
     return staff
 

@@ -15,8 +15,7 @@ from starlette.schemas import SchemaGenerator
 from pwa import accounts
 from pwa.errors import Forbidden, Invalid, NotFound, Unauthorized
 from pwa.i18n import gettext as _
-from pwa.models import ApiKey
-from routes._web import db
+from routes._web import call, db
 
 MAX_ROW_ID = 2**63 - 1  # the largest id a row may have (signed 64-bit, both databases)
 
@@ -60,15 +59,15 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def authenticate_key(request: Request, scope: str | None) -> ApiKey:
+async def authenticate_key(request: Request, scope: str | None) -> accounts.Caller:
     """The API key of this request, which must carry `scope` (if given); 401 or 403 otherwise."""
     token = _bearer(request)
     if token is None:
         raise Unauthorized(_("Thiếu khóa API (Authorization: Bearer …)."), headers={"WWW-Authenticate": "Bearer"})
-    record = await db(request).writing(accounts.use_key, key=token)
+    record = await call(accounts.present_key, db(request), key=token)
     if record is None:
         raise Unauthorized(_("Khóa API không hợp lệ hoặc đã bị thu hồi."), headers={"WWW-Authenticate": "Bearer"})
-    if scope is not None and scope not in record.scope_set:
+    if scope is not None and scope not in record.scopes:
         raise Forbidden(_("Khóa API này không có quyền “%(scope)s”.") % {"scope": scope})
     return record
 
@@ -125,7 +124,7 @@ async def whoami(request: Request) -> Response:
       - bearer: []
     """
     record = await authenticate_key(request, None)
-    return JSONResponse({"name": record.name, "scopes": sorted(record.scope_set)})
+    return JSONResponse({"name": record.name, "scopes": sorted(record.scopes)})
 
 
 routes = [

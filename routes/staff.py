@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -13,9 +12,8 @@ from starlette.routing import Route
 from pwa import accounts
 from pwa.errors import RateLimited
 from pwa.i18n import gettext as _
-from pwa.models import StaffUser
 from pwa.security import new_token
-from routes._web import client_address, db, redirect, render, safe_next, staff_required
+from routes._web import call, client_address, db, redirect, render, safe_next, staff_required
 
 
 async def login_form(request: Request) -> Response:
@@ -37,14 +35,10 @@ async def login(request: Request) -> Response:
     if errors:
         return _login_again(request, username, target, errors, 422)
 
-    def check(session: Session) -> StaffUser | None:
-        user = accounts.authenticate(session, username=username, password=password, client=client_address(request))
-        if user is not None:
-            session.expunge(user)
-        return user
-
     try:
-        user = await db(request).writing(check)
+        user = await call(
+            accounts.sign_in, db(request), username=username, password=password, client=client_address(request)
+        )
     except RateLimited as exc:
         return _login_again(request, username, target, {"username": exc.message}, 429, exc.headers)
     if user is None:
@@ -87,11 +81,8 @@ async def logout(request: Request) -> Response:
 async def dashboard(request: Request) -> Response:
     """The staff home page: who is signed in, and the accounts and keys (admins)."""
 
-    def load(session: Session) -> dict[str, Any]:
-        return {"staff_list": list(accounts.list_staff(session)), "api_keys": list(accounts.list_api_keys(session))}
-
-    context = await db(request).reading(load) if request.state.staff.role == "admin" else {}
-    return render(request, "staff/index.html", context)
+    found = await call(accounts.overview, db(request), member=request.state.staff)
+    return render(request, "staff/index.html", {"staff_list": found.staff, "api_keys": found.keys})
 
 
 routes = [
