@@ -52,6 +52,8 @@ class Settings:
     pickup_cutoff_morning: str = "20:00"  # the day before a morning shift
     pickup_cutoff_afternoon: str = "11:00"  # the day of an afternoon shift
     pickup_days_ahead: int = 14
+    reminder_eve_at: str = "18:00"  # payment day reminders: the evening before, local time
+    reminder_day_at: str = "06:30"  # and the morning of the day itself
     tariff_path: Path = field(default_factory=lambda: ROOT_DIR / "data" / "tariff.sample.json")
 
     @property
@@ -104,6 +106,8 @@ class Settings:
             pickup_closed_weekdays=_weekdays(env.get("PWA_PICKUP_CLOSED_WEEKDAYS", "6")),
             pickup_cutoff_morning=env.get("PWA_PICKUP_CUTOFF_MORNING", "20:00"),
             pickup_cutoff_afternoon=env.get("PWA_PICKUP_CUTOFF_AFTERNOON", "11:00"),
+            reminder_eve_at=env.get("PWA_REMINDER_EVE_AT", "18:00"),
+            reminder_day_at=env.get("PWA_REMINDER_DAY_AT", "06:30"),
             tariff_path=Path(env.get("PWA_TARIFF_PATH", str(ROOT_DIR / "data" / "tariff.sample.json"))),
         )
         return settings.prepared()

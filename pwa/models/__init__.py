@@ -6,6 +6,7 @@ from pwa.models.accounts import ApiKey, AuditEntry, RateCounter, StaffUser
 from pwa.models.base import UTCDateTime, utcnow
 from pwa.models.devices import Device, InboxMessage
 from pwa.models.dossiers import Dossier, DossierAccess, DossierEvent
+from pwa.models.offices import Office, PaymentDay, ReminderSent
 from pwa.models.pickups import ClosedDay, Counter, Pickup, PickupEvent, PickupFollow, PickupParcel, PickupSlot
 from pwa.models.push import DeviceTopic, Notice, PushAttempt, PushDelivery, PushSubscription
 
@@ -23,6 +24,8 @@ __all__ = [
     "DeviceTopic",
     "InboxMessage",
     "Notice",
+    "Office",
+    "PaymentDay",
     "PushAttempt",
     "PushDelivery",
     "PushSubscription",
@@ -32,6 +35,7 @@ __all__ = [
     "PickupParcel",
     "PickupSlot",
     "RateCounter",
+    "ReminderSent",
     "StaffUser",
     "UTCDateTime",
     "metadata",
