@@ -32,6 +32,9 @@ from routes import (
     home,
     notices_staff,
     notifications,
+    offices,
+    offices_api,
+    offices_staff,
     pickups,
     pickups_api,
     pickups_staff,
@@ -109,6 +112,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *pickups_api.routes,
         *pickups.routes,
         *pickups_staff.routes,
+        *offices_api.routes + offices.routes + offices_staff.routes,
         Mount("/static", static, name="static"),
     ]
 
