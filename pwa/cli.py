@@ -168,6 +168,31 @@ def cmd_import_dossiers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_offices(args: argparse.Namespace) -> int:
+    """Import places (or, with `days`, payment days) from a CSV file: all rows or none."""
+    from pwa import audit
+    from pwa.dossiers.importer import decode
+    from pwa.offices import importer
+
+    settings = Settings.from_env()
+    try:
+        with open(args.file, "rb") as fh:
+            text = decode(fh.read())
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    use_case = importer.import_payment_days if args.days else importer.import_offices
+    actor = audit.actor(system="import-payment-days" if args.days else "import-offices")
+    result = use_case(Database(settings.database_url), settings, text, actor=actor)
+    for bad in result.bad:
+        print(bad.describe(), file=sys.stderr)
+    if result.bad:
+        print(f"{len(result.bad)} bad rows: nothing imported", file=sys.stderr)
+        return 1
+    print(f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     root = argparse.ArgumentParser(prog="pwa", description="Bắc Kạn post office web app")
@@ -197,6 +222,12 @@ def parser() -> argparse.ArgumentParser:
     dossiers.add_argument("file", help="CSV with a header row: " + ",".join(records.FIELDS))
     dossiers.add_argument("--keep-good", action="store_true", help="import the good rows even if some are bad")
     dossiers.set_defaults(func=cmd_import_dossiers)
+    offices = sub.add_parser("import-offices", help="import places from a UTF-8 CSV file (all or nothing)")
+    offices.add_argument("file", help="CSV: code,name,kind,ward_code,address,phone,lat,lon,opening_hours,services")
+    offices.set_defaults(func=cmd_import_offices, days=False)
+    days = sub.add_parser("import-payment-days", help="import payment days from a UTF-8 CSV file (all or nothing)")
+    days.add_argument("file", help="CSV: office_code,kind,date,opens,closes")
+    days.set_defaults(func=cmd_import_offices, days=True)
     return root
 
 

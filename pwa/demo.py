@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pwa import accounts
 from pwa.db import Database
 from pwa.dossiers import demo as dossiers_demo
+from pwa.offices import demo as offices_demo
 from pwa.settings import Settings
 
 DEMO_PASSWORD = "demo-password-2026"  # DEMO ONLY: printed by `pwa demo`, never use in production
@@ -25,6 +26,7 @@ def load(database: Database, settings: Settings | None = None) -> Iterator[str]:
     with database.write() as session:
         yield from dossiers_demo.load(session, settings or Settings())
     yield from _pickups(database, settings or Settings.from_env())
+    yield from offices_demo.load(database, settings or Settings.from_env())
     yield f"DEMO: sign in at /staff/login with password {DEMO_PASSWORD} (demo only)"
 
 
