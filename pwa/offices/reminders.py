@@ -96,9 +96,10 @@ def _key(due: Due) -> tuple[int, str, date, str]:
     return (due.office_id, due.kind, due.day, due.moment)
 
 
-def claim(session: Session, due: Due) -> bool:
+def claim(session: Session, due: Due, now: datetime) -> bool:
     """Insert the reminder's unique row; False if it already exists (another worker sent it)."""
-    values = {"office_id": due.office_id, "kind": due.kind, "day": due.day, "moment": due.moment, "recipients": 0}
+    values = {"office_id": due.office_id, "kind": due.kind, "day": due.day, "moment": due.moment}
+    values |= {"recipients": 0, "sent_at": now}
     stmt = dialect_insert(session)(ReminderSent).values(**values)
     stmt = stmt.on_conflict_do_nothing(index_elements=["office_id", "kind", "day", "moment"])
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
@@ -141,7 +142,7 @@ def due_reminders(db: Database, settings: Settings, now: datetime) -> int:
     sent = 0
     with db.write() as session:
         for due in waiting:
-            if not claim(session, due):
+            if not claim(session, due, now):
                 continue
             entries = notify.broadcast(session, message(due, settings.tz))
             session.execute(update(ReminderSent).where(*_where(due)).values(recipients=len(entries)))
