@@ -38,12 +38,12 @@ def merged_catalog(lang: str) -> Catalog:
     for po in sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as fh:
             for message in read_po(fh, locale=lang):
-                if message.id and _translated(message.string) and not message.fuzzy:
+                if message.id and translated(message.string) and not message.fuzzy:
                     merged[message.id] = message
     return merged
 
 
-def _translated(string: str | tuple[str, ...] | list[str]) -> bool:
+def translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
     """A translation is there: every plural form of it, for a counted phrase (ngettext)."""
     return all(string) if isinstance(string, tuple | list) else bool(string)
 

@@ -37,7 +37,7 @@ def source_messages() -> list[str | tuple[str, str]]:
     return [m for m in found if m]
 
 
-def _singular(message: str | tuple[str, str]) -> str:
+def _singular(message: str | tuple[str, ...] | list[str]) -> str:
     return message if isinstance(message, str) else message[0]
 
 
@@ -52,7 +52,7 @@ def main() -> None:
         catalog.add(message, "" if isinstance(message, str) else ("", ""))
     with target.open("wb") as fh:
         write_po(fh, catalog, omit_header=True, no_location=True, width=100)
-    untranslated = [m.id for m in catalog if m.id and not (all(m.string) if m.pluralizable else m.string)]
+    untranslated = [m.id for m in catalog if m.id and not i18n.translated(m.string)]
     print(f"{len(missing)} new, {len(untranslated)} untranslated in {target.relative_to(ROOT)}")
 
 
