@@ -53,38 +53,47 @@ class Field:
         return self.sent_as or self.name
 
 
+def _checked(check: Callable[..., Any], *args: Any) -> Check:
+    """A check that needs neither the settings nor more than the value (and its own arguments)."""
+    return lambda raw, _settings, errors: check(raw, *args, errors)
+
+
 def _text(field: str, *, required: bool) -> Check:
     return lambda raw, _settings, errors: v.check_text(raw, field, required=required, errors=errors)
 
 
+INTEGER, NUMBER, TEXT = "integer", "number", "string"
+
 FIELDS_OF_REQUEST = (
-    Field("name", _text("name", required=True), {"type": "string", "maxLength": v.LIMITS["name"]}, True, again=_same),
-    Field("phone", lambda raw, _s, errors: v.check_phone(raw, errors),
-          {"type": "string", "example": "0912 345 678"}, True, again=phones.display),
-    Field("ward_code", v.check_ward,
-          {"type": "integer", "description": "commune/ward code (vietnam-provinces)"}, True, again=_same),
-    Field("street", _text("street", required=True), {"type": "string", "maxLength": v.LIMITS["street"]}, True,
+    Field("name", _text("name", required=True), {"type": TEXT, "maxLength": v.LIMITS["name"]},
+          required=True, again=_same),
+    Field("phone", _checked(v.check_phone), {"type": TEXT, "example": "0912 345 678"},
+          required=True, again=phones.display),
+    Field("ward_code", v.check_ward, {"type": INTEGER, "description": "commune/ward code (vietnam-provinces)"},
+          required=True, again=_same),
+    Field("street", _text("street", required=True), {"type": TEXT, "maxLength": v.LIMITS["street"]},
+          required=True, again=_same),
+    Field("day", _checked(v.check_date), {"type": TEXT, "format": "date"},
+          required=True, sent_as="date"),
+    Field("shift", _checked(v.check_choice, "shift", SHIFTS), {"type": TEXT, "enum": list(SHIFTS)},
+          required=True),
+    Field("parcels", _checked(v.check_count), {"type": INTEGER, "minimum": 1, "maximum": v.MAX_PARCELS},
+          required=True, again=_same),
+    Field("weight_g", _checked(v.check_weight), {"type": NUMBER, "exclusiveMinimum": 0,
+          "maximum": v.MAX_WEIGHT_G // 1000, "description": "of the heaviest parcel"},
+          required=True, sent_as="weight_kg", again=_kg),
+    Field("longest_cm", _checked(v.check_size), {"type": INTEGER, "minimum": 1, "maximum": v.MAX_SIDE_CM},
           again=_same),
-    Field("day", lambda raw, _s, errors: v.check_date(raw, errors), {"type": "string", "format": "date"}, True,
-          sent_as="date"),
-    Field("shift", lambda raw, _s, errors: v.check_choice(raw, "shift", SHIFTS, errors),
-          {"type": "string", "enum": list(SHIFTS)}, True),
-    Field("parcels", lambda raw, _s, errors: v.check_count(raw, errors),
-          {"type": "integer", "minimum": 1, "maximum": v.MAX_PARCELS}, True, again=_same),
-    Field("weight_g", lambda raw, _s, errors: v.check_weight(raw, errors),
-          {"type": "number", "exclusiveMinimum": 0, "maximum": v.MAX_WEIGHT_G // 1000,
-           "description": "of the heaviest parcel"}, True, sent_as="weight_kg", again=_kg),
-    Field("longest_cm", lambda raw, _s, errors: v.check_size(raw, errors),
-          {"type": "integer", "minimum": 1, "maximum": v.MAX_SIDE_CM}, again=_same),
-    Field("service", lambda raw, _s, errors: v.check_choice(raw, "service", SERVICES, errors),
-          {"type": "string", "enum": list(SERVICES)}, True, again=_same),
+    Field("service", _checked(v.check_choice, "service", SERVICES), {"type": TEXT, "enum": list(SERVICES)},
+          required=True, again=_same),
     Field("destination_province", v.check_destination,
-          {"type": "integer", "description": "province code; the office's by default"}, again=_same),
-    Field("cod_vnd", lambda raw, _s, errors: v.check_money(raw, "cod_vnd", errors),
-          {"type": "integer", "minimum": 0}, again=_blank_if_zero),
-    Field("declared_value_vnd", lambda raw, _s, errors: v.check_money(raw, "declared_value_vnd", errors),
-          {"type": "integer", "minimum": 0}, again=_blank_if_zero),
-    Field("note", _text("note", required=False), {"type": "string", "maxLength": v.LIMITS["note"]}, again=_same),
+          {"type": INTEGER, "description": "province code; the office's by default"}, again=_same),
+    Field("cod_vnd", _checked(v.check_money, "cod_vnd"), {"type": INTEGER, "minimum": 0},
+          again=_blank_if_zero),
+    Field("declared_value_vnd", _checked(v.check_money, "declared_value_vnd"), {"type": INTEGER, "minimum": 0},
+          again=_blank_if_zero),
+    Field("note", _text("note", required=False), {"type": TEXT, "maxLength": v.LIMITS["note"]},
+          again=_same),
 )  # fmt: skip
 
 KEYS = tuple(f.key for f in FIELDS_OF_REQUEST)  # the names a form or an API call sends
@@ -105,14 +114,14 @@ def digest(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def again(booking: Any) -> dict[str, Any]:
-    """A new form's values copied from an earlier booking (`views.Booking`): who, where and what, not when."""
+def again(booking: Pickup) -> dict[str, Any]:
+    """A new form's values copied from an earlier booking: who, where and what, not when."""
     return {f.key: f.again(getattr(booking, f.name)) for f in FIELDS_OF_REQUEST if f.again is not None}
 
 
 def queue_types() -> str:
     """The form's numeric fields as the offline queue sends them (`data-queue-types`), as JSON."""
-    kinds = {"integer": "int", "number": "number"}
+    kinds = {INTEGER: "int", NUMBER: "number"}
     return json.dumps({f.key: kinds[f.schema["type"]] for f in FIELDS_OF_REQUEST if f.schema["type"] in kinds})
 
 
