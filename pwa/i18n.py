@@ -38,9 +38,14 @@ def merged_catalog(lang: str) -> Catalog:
     for po in sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as fh:
             for message in read_po(fh, locale=lang):
-                if message.id and message.string and not message.fuzzy:
+                if message.id and translated(message.string) and not message.fuzzy:
                     merged[message.id] = message
     return merged
+
+
+def translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
+    """A translation is there: every plural form of it, for a counted phrase (ngettext)."""
+    return all(string) if isinstance(string, tuple | list) else bool(string)
 
 
 @cache
@@ -128,7 +133,8 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own la
 
 def all_message_ids(lang: str = "en") -> Iterable[str]:
     """Every translated message id of a language (for tests)."""
-    return (m.id for m in merged_catalog(lang) if isinstance(m.id, str) and m.id)
+    for message in merged_catalog(lang):
+        yield from (part for part in ([message.id] if isinstance(message.id, str) else message.id) if part)
 
 
 @contextmanager

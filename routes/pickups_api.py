@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pwa.errors import Invalid, NotFound
-from pwa.i18n import gettext as _
-from pwa.models import Pickup
-from pwa.pickups import booking, changes, lookup, slots, staff, validate, views
-from pwa.pickups.views import Booking
-from routes._web import client_address, db, known_device_key, settings_of
-from routes.api import json_body, requires_key
+from pwa.pickups import booking, customer, fields, slots, staff
+from routes._web import actor, call, client_address, db, known_device_key, settings_of
+from routes.api import json_body, requires_key, schemas
+
+# The booking request's schema comes from its one declaration; the endpoints below refer to it.
+schemas.base_schema["components"]["schemas"]["PickupRequest"] = fields.request_schema()
 
 
 def slot_json(slot: slots.Slot) -> dict[str, Any]:
@@ -41,18 +39,10 @@ async def list_slots(request: Request) -> Response:
       422:
         description: A missing or malformed date, or a commune outside the province.
     """
-    errors: dict[str, str] = {}
-    day = validate.check_date(request.query_params.get("date"), errors)
-    if "ward_code" in request.query_params:
-        validate.check_ward(request.query_params["ward_code"], settings_of(request), errors)
-    if errors:
-        raise Invalid(fields=errors)
-    database, settings = db(request), settings_of(request)
-
-    def load(session: Session) -> list[slots.Slot]:
-        return slots.listing(session, settings, start=day, days=1) if day >= slots.today(settings) else []
-
-    return JSONResponse({"slots": [slot_json(s) for s in await database.reading(load)]})
+    query = request.query_params
+    found = await call(slots.open_on, db(request), settings_of(request), day=query.get("date"),
+                       ward_code=query.get("ward_code"))  # fmt: skip
+    return JSONResponse({"slots": [slot_json(s) for s in found]})
 
 
 async def create(request: Request) -> Response:
@@ -63,24 +53,7 @@ async def create(request: Request) -> Response:
     requestBody:
       content:
         application/json:
-          schema:
-            type: object
-            required: [name, phone, ward_code, street, date, shift, parcels, weight_kg, service]
-            properties:
-              name: {type: string, maxLength: 100}
-              phone: {type: string, example: "0912 345 678"}
-              ward_code: {type: integer, description: "commune/ward code (vietnam-provinces)"}
-              street: {type: string, maxLength: 200}
-              date: {type: string, format: date}
-              shift: {type: string, enum: [morning, afternoon]}
-              parcels: {type: integer, minimum: 1, maximum: 50}
-              weight_kg: {type: number, exclusiveMinimum: 0, maximum: 30, description: "of the heaviest parcel"}
-              longest_cm: {type: integer, minimum: 1, maximum: 150}
-              service: {type: string, enum: [economy, express, urgent]}
-              destination_province: {type: integer, description: "province code; the office's by default"}
-              cod_vnd: {type: integer, minimum: 0}
-              declared_value_vnd: {type: integer, minimum: 0}
-              note: {type: string, maxLength: 255}
+          schema: {$ref: '#/components/schemas/PickupRequest'}
     responses:
       201:
         description: '{"code", "tracking_numbers", "date", "shift", "price_vnd", "status", …}'
@@ -94,36 +67,19 @@ async def create(request: Request) -> Response:
         description: Too many bookings from this client; see Retry-After.
     """
     data = await json_body(request)
-    database, settings = db(request), settings_of(request)
-    key = request.headers.get("idempotency-key")
-
     try:
-        made, created = await database.run(
+        made, created = await call(
             booking.submit,
-            database,
-            settings,
+            db(request),
+            settings_of(request),
             data,
             device_key=known_device_key(request),
-            idempotency_key=key,
+            idempotency_key=request.headers.get("idempotency-key"),
             client=client_address(request),
         )
     except slots.SlotFull as exc:
         return full_response(exc)
     return JSONResponse(made.api(), status_code=201 if created else 200)
-
-
-async def _found(request: Request, phone: str, fn: Any = None) -> Booking:
-    database, settings = db(request), settings_of(request)
-    code = request.path_params["code"]
-
-    def then(session: Session, pickup: Pickup) -> Booking:
-        if fn is not None:
-            fn(session, settings, pickup)
-        return views.view(session, pickup, settings)
-
-    return await database.run(
-        lookup.lookup, database, code=code, phone=phone, client=client_address(request), then=then
-    )
 
 
 async def show(request: Request) -> Response:
@@ -140,7 +96,10 @@ async def show(request: Request) -> Response:
       429:
         description: Too many wrong tries from this client.
     """
-    return JSONResponse((await _found(request, request.query_params.get("phone", ""))).api())
+    code, phone = request.path_params["code"], request.query_params.get("phone", "")
+    made = await call(customer.show_by_phone, db(request), settings_of(request), code=code, phone=phone,
+                      client=client_address(request))  # fmt: skip
+    return JSONResponse(made.api())
 
 
 async def cancel(request: Request) -> Response:
@@ -162,11 +121,9 @@ async def cancel(request: Request) -> Response:
     """
     data = await json_body(request)
     phone = data.get("phone") if isinstance(data.get("phone"), str) else ""
-
-    def apply(session: Any, settings: Any, pickup: Any) -> None:
-        changes.cancel(session, settings, pickup, actor="customer:api")
-
-    return JSONResponse((await _found(request, str(phone), apply)).api())
+    made = await call(customer.cancel_by_phone, db(request), settings_of(request), code=request.path_params["code"],
+                      phone=str(phone), client=client_address(request), actor=actor(request))  # fmt: skip
+    return JSONResponse(made.api())
 
 
 @requires_key("pickups")
@@ -182,14 +139,9 @@ async def staff_list(request: Request) -> Response:
     security:
       - bearer: []
     """
-    errors: dict[str, str] = {}
-    day = validate.check_date(request.query_params.get("date"), errors)
-    shift = request.query_params.get("shift") or None
-    if shift and shift not in slots.SHIFTS:
-        errors["shift"] = _("Chọn ca sáng hoặc ca chiều.")
-    if errors:
-        raise Invalid(fields=errors)
-    listed = await db(request).reading(staff.day_list, settings_of(request), day=day, shift=shift)
+    query = request.query_params
+    listed = await call(staff.day_list_of, db(request), settings_of(request), day=query.get("date"),
+                        shift=query.get("shift"))  # fmt: skip
     return JSONResponse({"pickups": [b.api() for b in listed]})
 
 
@@ -221,17 +173,9 @@ async def staff_status(request: Request) -> Response:
       - bearer: []
     """
     data = {k: str(v) for k, v in (await json_body(request)).items() if v is not None}
-    database, settings = db(request), settings_of(request)
-    code, actor = request.path_params["code"], f"key:{request.state.api_key.prefix}"
-
-    def apply(session: Session) -> Booking:
-        staff.change(session, settings, code=code, action=data.get("action", ""), data=data, actor=actor)
-        pickup = lookup.get(session, code)
-        if pickup is None:
-            raise NotFound()
-        return views.view(session, pickup, settings)
-
-    return JSONResponse((await database.writing(apply)).api())
+    made = await call(staff.update, db(request), settings_of(request), code=request.path_params["code"], data=data,
+                      actor=actor(request))  # fmt: skip
+    return JSONResponse(made.api())
 
 
 routes = [

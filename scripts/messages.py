@@ -24,14 +24,21 @@ OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS: dict[str, tuple[int, ...] | None] = {"_": None, "gettext": None, "ngettext": (1, 2)}
 
 
-def source_messages() -> list[str]:
-    """Every message id in the code and templates, in order of appearance."""
-    found: dict[str, None] = {}
+def source_messages() -> list[str | tuple[str, str]]:
+    """Every message id in the code and templates, in order of appearance (a counted phrase as a pair)."""
+    found: dict[str | tuple[str, str], None] = {}
     for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), METHODS, OPTIONS, KEYWORDS):
-        for text in [message] if isinstance(message, str) else list(message):
-            if text:
-                found[text] = None
-    return list(found)
+        if isinstance(message, str):
+            found[message] = None
+        elif len(message) > 1 and message[0] and message[1]:
+            found[(message[0], message[1])] = None
+        elif message[0]:
+            found[message[0]] = None
+    return [m for m in found if m]
+
+
+def _singular(message: str | tuple[str, ...] | list[str]) -> str:
+    return message if isinstance(message, str) else message[0]
 
 
 def main() -> None:
@@ -39,13 +46,13 @@ def main() -> None:
     known = set(i18n.all_message_ids("en"))
     target = i18n.LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po"
     catalog = read_po(target.open("rb"), locale="en") if target.exists() else Catalog(locale="en")
-    present = {m.id for m in catalog}
-    missing = [m for m in source_messages() if m not in known and m not in present]
+    present = {_singular(m.id) for m in catalog}
+    missing = [m for m in source_messages() if _singular(m) not in known and _singular(m) not in present]
     for message in missing:
-        catalog.add(message, "")
+        catalog.add(message, "" if isinstance(message, str) else ("", ""))
     with target.open("wb") as fh:
         write_po(fh, catalog, omit_header=True, no_location=True, width=100)
-    untranslated = [m.id for m in catalog if m.id and not m.string]
+    untranslated = [m.id for m in catalog if m.id and not i18n.translated(m.string)]
     print(f"{len(missing)} new, {len(untranslated)} untranslated in {target.relative_to(ROOT)}")
 
 

@@ -14,7 +14,7 @@ from pwa.db import Database, dialect_insert
 from pwa.errors import Invalid
 from pwa.i18n import gettext as _
 from pwa.models import Counter, Pickup, PickupEvent, PickupParcel
-from pwa.pickups import codes, quotes, slots, validate
+from pwa.pickups import codes, fields, quotes, slots
 from pwa.pickups.lookup import may_manage
 from pwa.pickups.views import Booking, view
 from pwa.settings import Settings
@@ -70,52 +70,38 @@ def book(
     now: datetime | None = None,
 ) -> tuple[Booking, bool]:
     """Validate and book in the caller's write transaction; (booking, True if it is new)."""
-    request, errors = validate.booking(data, settings)
+    request, errors = fields.parse(data, settings)
     if errors:
         raise Invalid(fields=errors)
     key = (idempotency_key or "").strip()[:100] or None
-    if key and (existing := _by_key(session, key, request.digest(), device_key)) is not None:
+    if key and (existing := _by_key(session, key, request.request_hash, device_key)) is not None:
         return view(session, existing, settings), False
-    reason = slots.why_closed(session, settings, request.date, request.shift, now)
+    reason = slots.why_closed(session, settings, request.day, request.shift, now)
     if reason:
         raise Invalid(fields={"date": reason})
-    slot_id = slots.ensure(session, settings, request.date, request.shift)
+    slot_id = slots.ensure(session, settings, request.day, request.shift)
     if not slots.take(session, slot_id):
-        raise slots.SlotFull(slots.nearest_free(session, settings, after=(request.date, request.shift), now=now))
-    pickup = _create(session, settings, request, slot_id, device_key, key)
-    return view(session, pickup, settings), True
+        raise slots.SlotFull(slots.nearest_free(session, settings, after=(request.day, request.shift), now=now))
+    _create(session, settings, request, slot_id, device_key, key)
+    return view(session, request, settings), True
 
 
 def _create(
-    session: Session,
-    settings: Settings,
-    request: validate.BookingInput,
-    slot_id: int,
-    device: str | None,
-    key: str | None,
-) -> Pickup:
-    fields = {k: v for k, v in vars(request).items() if k != "date"}
-    pickup = Pickup(
-        **fields,
-        day=request.date,
-        code=codes.new_code(),
-        device_key=device,
-        idempotency_key=key,
-        request_hash=request.digest(),
-        slot_id=slot_id,
-        price_vnd=quotes.quote_of(settings, request).total_vnd,
-    )
+    session: Session, settings: Settings, pickup: Pickup, slot_id: int, device: str | None, key: str | None
+) -> None:
+    """Store the checked request as a booking: numbered, priced, its parcels tracked, its first step on the timeline."""
+    pickup.code, pickup.device_key, pickup.idempotency_key = codes.new_code(), device, key
+    pickup.slot_id, pickup.price_vnd = slot_id, quotes.quote_of(settings, pickup).total_vnd
     session.add(pickup)
     session.flush()
     assert pickup.id is not None
-    prefix = S10_SERVICE[request.service]
-    for position, serial in enumerate(_serials(session, prefix, request.parcels), start=1):
+    prefix = S10_SERVICE[pickup.service]
+    for position, serial in enumerate(_serials(session, prefix, pickup.parcels), start=1):
         session.add(PickupParcel(pickup_id=pickup.id, position=position, tracking_number=s10.make(prefix, serial)))
     session.add(PickupEvent(pickup_id=pickup.id, status="booked", actor="customer"))
     if device:
         devices.ensure(session, device, lang=i18n.get_locale())
     session.flush()
-    return pickup
 
 
 def submit(

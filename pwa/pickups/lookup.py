@@ -6,8 +6,8 @@ phone number (it then follows it, hears about it and lists it as its own).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlmodel import Session, col, or_, select
 
@@ -21,7 +21,6 @@ from pwa.pickups.views import Booking, view
 from pwa.settings import Settings
 
 LOOKUP_LIMIT = ratelimit.Limit(count=10, window=900)  # wrong code/phone pairs per client
-T = TypeVar("T")
 
 
 def get(session: Session, code: str, *, lock: bool = False) -> Pickup | None:
@@ -56,7 +55,7 @@ def find(session: Session, *, code: str, phone: str, client: str) -> Pickup | No
     """The booking for a code and its phone, or None (counted) for every mismatch; few tries.
 
     A miss returns rather than raises, so the caller's transaction commits the
-    counter (`lookup` does that); RateLimited is raised, as it changes nothing.
+    counter (`matching` does that); RateLimited is raised, as it changes nothing.
     """
     key = f"pickup_lookup:{client}"
     ratelimit.check(session, key, LOOKUP_LIMIT)
@@ -71,15 +70,17 @@ def find(session: Session, *, code: str, phone: str, client: str) -> Pickup | No
     return pickup
 
 
-def lookup(database: Database, *, code: str, phone: str, client: str, then: Callable[[Session, Pickup], T]) -> T:
-    """Find a booking by code and phone and apply `then` in one write transaction.
+@contextmanager
+def matching(database: Database, *, code: str, phone: str, client: str) -> Iterator[tuple[Session, Pickup]]:
+    """The booking for a code and its phone, in a write transaction the caller's block runs in.
 
     A miss commits its counted try first and only then raises `not_found()`.
     """
     with database.write() as session:
         pickup = find(session, code=code, phone=phone, client=client)
         if pickup is not None:
-            return then(session, pickup)
+            yield session, pickup
+            return
     raise not_found()
 
 

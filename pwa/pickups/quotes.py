@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pwa.pickups import tariff, validate
+from pwa.models import Pickup
+from pwa.pickups import fields, tariff
 from pwa.settings import Settings
 
 # Only these fields change the price; a live quote needs them right, and nothing else yet.
@@ -14,8 +15,8 @@ _NOT_YET_TYPED = {
 }  # fmt: skip
 
 
-def quote_of(settings: Settings, request: validate.BookingInput) -> tariff.Quote:
-    """The price of a validated booking, line by line, from the operator's tariff file."""
+def quote_of(settings: Settings, request: Pickup) -> tariff.Quote:
+    """The price of a checked booking request, line by line, from the operator's tariff file."""
     return tariff.quote(
         tariff.load(settings.tariff_path),
         service=request.service,
@@ -29,7 +30,7 @@ def quote_of(settings: Settings, request: validate.BookingInput) -> tariff.Quote
 
 def live_quote(settings: Settings, values: dict[str, Any]) -> tariff.Quote | None:
     """A quote for a half-filled form, or None while a field that sets the price is wrong or empty."""
-    request, errors = validate.booking({**_NOT_YET_TYPED, **values}, settings)
+    request, errors = fields.parse({**_NOT_YET_TYPED, **values}, settings)
     if any(field in errors for field in PRICE_FIELDS):
         return None
     return quote_of(settings, request)

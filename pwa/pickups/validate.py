@@ -1,12 +1,9 @@
-"""Checking a booking request field by field: every bad field gets its own translated message."""
+"""Checking a request field by field: every bad field gets its own translated message (`fields` picks the check)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,8 +12,6 @@ from vietnam_provinces import Province, ProvinceCode
 
 from pwa import admin_units, phones
 from pwa.i18n import gettext as _
-from pwa.pickups.slots import SHIFTS
-from pwa.pickups.tariff import SERVICES
 from pwa.settings import Settings
 
 MAX_WEIGHT_G = 30_000  # Vietnam Post: 30 kg per parcel
@@ -25,31 +20,6 @@ MAX_PARCELS = 50
 MAX_MONEY_VND = 100_000_000
 LIMITS = {"name": 100, "street": 200, "note": 255}
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)  # any day a page may show or link to
-
-
-@dataclass(frozen=True)
-class BookingInput:
-    """A booking request that passed every check, in stored form."""
-
-    name: str
-    phone: str
-    ward_code: int
-    street: str
-    date: date
-    shift: str
-    parcels: int
-    weight_g: int
-    longest_cm: int | None
-    service: str
-    destination_province: int
-    cod_vnd: int
-    declared_value_vnd: int
-    note: str
-
-    def digest(self) -> str:
-        """A hash of the normalised request: same body, same hash (for idempotency keys)."""
-        data = {k: str(v) for k, v in asdict(self).items()}
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def _text(raw: Any) -> str:
@@ -154,14 +124,16 @@ def check_date(raw: Any, errors: dict[str, str]) -> date:
     return day
 
 
-def _check_count(raw: Any, errors: dict[str, str]) -> int:
+def check_count(raw: Any, errors: dict[str, str]) -> int:
+    """The number of parcels, 1 to MAX_PARCELS."""
     parcels = _integer(raw)
     if parcels is None or not 1 <= parcels <= MAX_PARCELS:
         errors["parcels"] = _("Số kiện là số nguyên từ 1 đến %(n)d.") % {"n": MAX_PARCELS}
     return parcels or 0
 
 
-def _check_weight(raw: Any, errors: dict[str, str]) -> int:
+def check_weight(raw: Any, errors: dict[str, str]) -> int:
+    """The heaviest parcel's weight typed in kg (`2,5`), in grams."""
     kg = _decimal(raw)
     if _blank(raw):
         errors["weight_kg"] = _("Nhập cân nặng của kiện nặng nhất, ví dụ 2,5.")
@@ -174,7 +146,8 @@ def _check_weight(raw: Any, errors: dict[str, str]) -> int:
     return int((kg or 0) * 1000) if "weight_kg" not in errors else 0
 
 
-def _check_size(raw: Any, errors: dict[str, str]) -> int | None:
+def check_size(raw: Any, errors: dict[str, str]) -> int | None:
+    """The longest side in cm, if given."""
     if _blank(raw):
         return None
     cm = _integer(raw)
@@ -183,7 +156,8 @@ def _check_size(raw: Any, errors: dict[str, str]) -> int | None:
     return cm
 
 
-def _check_money(raw: Any, field: str, errors: dict[str, str]) -> int:
+def check_money(raw: Any, field: str, errors: dict[str, str]) -> int:
+    """An amount of đồng, 0 when left blank."""
     if _blank(raw):
         return 0
     amount = _integer(raw)
@@ -192,7 +166,8 @@ def _check_money(raw: Any, field: str, errors: dict[str, str]) -> int:
     return amount or 0
 
 
-def _check_choice(raw: Any, field: str, choices: tuple[str, ...], errors: dict[str, str]) -> str:
+def check_choice(raw: Any, field: str, choices: tuple[str, ...], errors: dict[str, str]) -> str:
+    """One of `choices` (a shift or a service)."""
     value = _text(raw)
     if value not in choices:
         errors[field] = {
@@ -202,7 +177,8 @@ def _check_choice(raw: Any, field: str, choices: tuple[str, ...], errors: dict[s
     return value
 
 
-def _check_destination(raw: Any, settings: Settings, errors: dict[str, str]) -> int:
+def check_destination(raw: Any, settings: Settings, errors: dict[str, str]) -> int:
+    """The destination province's code, the office's own when left blank."""
     if _blank(raw):
         return settings.province_code
     code = _integer(raw)
@@ -212,25 +188,3 @@ def _check_destination(raw: Any, settings: Settings, errors: dict[str, str]) -> 
         errors["destination_province"] = _("Chọn tỉnh/thành phố nơi nhận trong danh sách.")
         return settings.province_code
     return code or settings.province_code
-
-
-def booking(data: dict[str, Any], settings: Settings) -> tuple[BookingInput, dict[str, str]]:
-    """Check every field; returns the request and the per-field messages (empty when all is well)."""
-    errors: dict[str, str] = {}
-    request = BookingInput(
-        name=check_text(data.get("name"), "name", required=True, errors=errors),
-        phone=check_phone(data.get("phone"), errors),
-        ward_code=check_ward(data.get("ward_code"), settings, errors),
-        street=check_text(data.get("street"), "street", required=True, errors=errors),
-        date=check_date(data.get("date"), errors),
-        shift=_check_choice(data.get("shift"), "shift", SHIFTS, errors),
-        parcels=_check_count(data.get("parcels"), errors),
-        weight_g=_check_weight(data.get("weight_kg"), errors),
-        longest_cm=_check_size(data.get("longest_cm"), errors),
-        service=_check_choice(data.get("service"), "service", SERVICES, errors),
-        destination_province=_check_destination(data.get("destination_province"), settings, errors),
-        cod_vnd=_check_money(data.get("cod_vnd"), "cod_vnd", errors),
-        declared_value_vnd=_check_money(data.get("declared_value_vnd"), "declared_value_vnd", errors),
-        note=check_text(data.get("note"), "note", required=False, errors=errors),
-    )
-    return request, errors

@@ -1,0 +1,120 @@
+"""What a customer does with a booking once it is made: see it, cancel or move it, list and find their bookings.
+
+On the site a device manages the bookings it made or found; through the API
+the code and the phone number open a booking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from sqlmodel import Session
+
+from pwa.db import Database
+from pwa.errors import AppError, Invalid, NotFound
+from pwa.models import Pickup
+from pwa.pickups import changes, lookup, slots, validate, views
+from pwa.pickups.views import Booking
+from pwa.settings import Settings
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A booking's page: the booking, whether this device manages it, and the shifts it may move to."""
+
+    booking: Booking
+    manage: bool
+    changeable: bool
+    shown_name: str
+    free: list[slots.Slot]
+    errors: dict[str, str] = field(default_factory=dict)
+    status: int = 200  # the HTTP status of a page shown again after a refused change
+    problem: str = ""
+
+
+def _detail(
+    session: Session, settings: Settings, pickup: Pickup, manage: bool, failure: AppError | None = None
+) -> Detail:
+    made = views.view(session, pickup, settings)
+    changeable = made.changeable()
+    free = [s for s in slots.listing(session, settings) if s.remaining > 0] if manage and changeable else []
+    page = Detail(made, manage, changeable, views.shown_name(made, manage=manage), free)
+    if failure is None:
+        return page
+    # A refusal without a field of its own is shown beside the day.
+    return replace(page, errors=failure.fields or {"date": failure.message}, status=failure.status,
+                   problem=failure.message)  # fmt: skip
+
+
+def show(database: Database, settings: Settings, *, code: str, device: str) -> Detail:
+    """A booking's confirmation and timeline; safe to reload, share and open later."""
+    with database.read() as session:
+        pickup = lookup.get(session, code)
+        if pickup is None:
+            raise NotFound()
+        return _detail(session, settings, pickup, lookup.may_manage(session, pickup, device))
+
+
+def cancel(database: Database, settings: Settings, *, code: str, device: str, actor: str) -> Detail | None:
+    """Cancel a booking this device manages; None when done, else its page saying why not."""
+    try:
+        with database.write() as session:
+            changes.cancel(session, settings, lookup.for_change(session, code, device), actor=actor)
+    except NotFound:
+        raise
+    except AppError as exc:
+        return _refused(database, settings, code, exc)
+    return None
+
+
+def move(database: Database, settings: Settings, *, code: str, device: str, slot: str, actor: str) -> Detail | None:
+    """Move a booking this device manages to `slot` (`2026-11-27/morning`); None when done, else its page."""
+    day_text, _sep, shift = slot.partition("/")
+    try:
+        errors: dict[str, str] = {}
+        day = validate.check_date(day_text, errors)
+        with database.write() as session:
+            pickup = lookup.for_change(session, code, device)
+            if errors:
+                raise Invalid(fields=errors)
+            changes.move(session, settings, pickup, day=day, shift=shift, actor=actor)
+    except NotFound:
+        raise
+    except AppError as exc:
+        return _refused(database, settings, code, exc)
+    return None
+
+
+def _refused(database: Database, settings: Settings, code: str, failure: AppError) -> Detail:
+    with database.read() as session:
+        pickup = lookup.get(session, code)
+        assert pickup is not None
+        return _detail(session, settings, pickup, True, failure)
+
+
+def mine(database: Database, settings: Settings, *, device: str) -> list[Booking]:
+    """This device's bookings and followed ones, soonest slot first."""
+    with database.read() as session:
+        return lookup.mine(session, settings, device)
+
+
+def find(database: Database, *, code: str, phone: str, client: str, device: str) -> str:
+    """Find a booking by code and phone and remember it on this device; its code."""
+    with lookup.matching(database, code=code, phone=phone, client=client) as (session, pickup):
+        lookup.follow(session, pickup, device)
+        return pickup.code
+
+
+def show_by_phone(database: Database, settings: Settings, *, code: str, phone: str, client: str) -> Booking:
+    """A booking and its timeline, for its code and phone number."""
+    with lookup.matching(database, code=code, phone=phone, client=client) as (session, pickup):
+        return views.view(session, pickup, settings)
+
+
+def cancel_by_phone(
+    database: Database, settings: Settings, *, code: str, phone: str, client: str, actor: str
+) -> Booking:
+    """Cancel a booking opened with its code and phone number; the booking after the change."""
+    with lookup.matching(database, code=code, phone=phone, client=client) as (session, pickup):
+        changes.cancel(session, settings, pickup, actor=actor)
+        return views.view(session, pickup, settings)
