@@ -7,12 +7,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pwa import i18n
-from routes._web import redirect, render, safe_next, settings_of
+from pwa.offices import directory
+from routes._web import call, db, redirect, render, safe_next, settings_of
+from routes.offices import COMMUNE_COOKIE
 
 
 async def show(request: Request) -> Response:
-    """The home page: the three jobs, one tap each."""
-    return render(request, "home/index.html")
+    """The home page: the three jobs, one tap each, and the chosen commune's next payment day."""
+    chosen = request.cookies.get(COMMUNE_COOKIE, "")
+    payday = None
+    if chosen.isdigit() and len(chosen) < 9:
+        payday = await call(directory.next_payment_day, db(request), settings_of(request), ward_code=int(chosen))
+    return render(request, "home/index.html", {"payday": payday})
 
 
 async def offline(request: Request) -> Response:

@@ -138,12 +138,11 @@ def test_a_place_shows_its_coming_payment_days_and_the_commune_the_next_one(db: 
     detail = directory.show(db, settings, code="bdvhx-chomoi")
     assert [(p.kind, p.day) for p in detail.payments] == [("pension", soon), ("social", soon + timedelta(days=3))]
     found = directory.next_payment_day(db, settings, ward_code=2086)
-    assert found is not None and (found.office_code, found.payment.kind, found.payment.day) == (
-        "BDVHX-CHOMOI",
-        "pension",
-        soon,
-    )
-    assert directory.next_payment_day(db, settings, ward_code=2020) is None
+    assert found is not None and found.payment is not None
+    assert (found.office_code, found.payment.kind, found.payment.day) == ("BDVHX-CHOMOI", "pension", soon)
+    nothing = directory.next_payment_day(db, settings, ward_code=2020)
+    assert nothing is not None and (nothing.commune, nothing.payment) == ("Xã Chợ Đồn", None)
+    assert directory.next_payment_day(db, settings, ward_code=99999) is None
 
 
 def test_todays_payment_is_gone_once_it_has_closed(db: Database, settings: Settings) -> None:
@@ -151,8 +150,8 @@ def test_todays_payment_is_gone_once_it_has_closed(db: Database, settings: Setti
     today = local_today()
     load_days(db, settings, ("BDVHX-CHOMOI", "pension", today, "07:00", "11:00"))
     morning, noon = (at(settings, today.isoformat(), t) for t in ("10:59", "11:00"))
-    assert directory.next_payment_day(db, settings, ward_code=2086, now=morning) is not None
-    assert directory.next_payment_day(db, settings, ward_code=2086, now=noon) is None
+    assert getattr(directory.next_payment_day(db, settings, ward_code=2086, now=morning), "payment", None)
+    assert getattr(directory.next_payment_day(db, settings, ward_code=2086, now=noon), "payment", 1) is None
 
 
 def test_staff_add_and_edit_a_place_audited(db: Database, settings: Settings) -> None:

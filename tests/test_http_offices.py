@@ -143,3 +143,18 @@ def test_staff_form_errors_keep_what_was_typed(client: TestClient, db: Database,
 def test_staff_pages_need_a_sign_in(client: TestClient) -> None:
     response = client.get("/staff/offices", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/staff/login")
+
+
+def test_the_home_page_shows_the_chosen_communes_next_payment_day(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    load_offices(db, settings, CHO_MOI)
+    soon = local_today() + timedelta(days=2)
+    load_days(db, settings, ("BDVHX-CHOMOI", "pension", soon, "07:00", "11:00"))
+    assert "Chọn xã của bạn" in client.get("/").text
+    token = csrf_of(client, "/offices/BDVHX-CHOMOI")
+    chosen = client.post("/offices/BDVHX-CHOMOI/home", data={"csrf_token": token}, follow_redirects=False)
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/"
+    home = client.get("/").text
+    assert "Ngày chi trả ở Xã Chợ Mới" in home and "07:00–11:00" in home and 'href="/offices/BDVHX-CHOMOI"' in home
+    assert "Đổi xã" in home

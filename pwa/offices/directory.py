@@ -27,13 +27,13 @@ MAX_RESULTS = 200
 
 @dataclass(frozen=True)
 class CommunePayment:
-    """The next payment day in a commune, and where."""
+    """A commune and its next payment day and place (None and "" when nothing is planned)."""
 
     ward_code: int
     commune: str
-    office_code: str
-    office_name: str
-    payment: views.Payment
+    office_code: str = ""
+    office_name: str = ""
+    payment: views.Payment | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,8 @@ def _follows(session: Session, device_key: str, wanted: str) -> bool:
 def next_payment_day(
     db: Database, settings: Settings, *, ward_code: int, now: datetime | None = None
 ) -> CommunePayment | None:
-    """The next payment day at any place of a commune, or None (also for an unknown commune)."""
+    """The next payment day at any place of a commune (its `payment` None if none is planned); None for an
+    unknown commune."""
     now = now or utcnow()
     commune = admin_units.commune(ward_code)
     if commune is None:
@@ -178,7 +179,7 @@ def next_payment_day(
         offices = {int(o.id or 0): o for o in session.exec(select(Office).where(Office.ward_code == ward_code)).all()}
         coming = _coming(session, list(offices), now, settings)
     if not coming:
-        return None
+        return CommunePayment(ward_code, commune.name)
     office = offices[coming[0].office_id]
     return CommunePayment(ward_code, commune.name, office.code, office.name, views.payment(coming[0]))
 
