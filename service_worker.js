@@ -5,9 +5,10 @@
 
 const VERSION = "__PWA_VERSION__";
 const PRECACHE = "__PWA_PRECACHE__";
+importScripts(PRECACHE.common); // PwaCommon: what the pages and this worker share
 importScripts(PRECACHE.queue); // PwaQueue: posts kept on the phone until there is signal
 const SHELL_CACHE = `shell-${VERSION}`;
-const PAGE_CACHE = "pages-v1"; // visited pages survive updates; bounded and expiring
+const PAGE_CACHE = PwaCommon.PAGE_CACHE;
 const PAGE_LIMIT = 60;
 const PAGE_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 const NETWORK_TIMEOUT_MS = 4000;
@@ -221,10 +222,9 @@ self.addEventListener("pushsubscriptionchange", (event) => {
       if (!subscription) {
         const response = await fetch("/api/v1/push/key", { credentials: "same-origin" });
         const { public_key: key } = await response.json();
-        const padded = (key + "===".slice((key.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
         subscription = await self.registration.pushManager.subscribe({
           userVisibleOnly: true,
-          applicationServerKey: Uint8Array.from(atob(padded), (c) => c.charCodeAt(0)),
+          applicationServerKey: PwaCommon.keyBytes(key),
         });
       }
       await fetch("/api/v1/push/subscriptions", {

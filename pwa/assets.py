@@ -12,6 +12,7 @@ from pwa.settings import Settings
 # What the worker stores at install: the app shell (pages are added as visited).
 SHELL_FILES = (
     "css/app.css",
+    "js/common.js",
     "js/app.js",
     "js/queue.js",
     "js/offline-forms.js",
@@ -66,6 +67,7 @@ class Assets:
         return {
             "shell": [self.url(p) for p in SHELL_FILES] + list(SHELL_PAGES),
             "pages": list(START_PAGES),
+            "common": self.url("js/common.js"),
             "queue": self.url("js/queue.js"),
         }
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
-import os
 import sys
 from collections.abc import Sequence
 
@@ -25,7 +23,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from pwa.logs import uvicorn_log_config
-    from pwa.push.worker import WorkerProcesses
+    from pwa.push.supervise import WorkerProcesses
 
     settings = Settings.from_env()
     database = Database(settings.database_url)
@@ -55,46 +53,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Deliver push notifications until stopped (SIGTERM/SIGINT finish the current round)."""
-    import asyncio
-    import logging
-    import signal
+    from pwa.push import supervise  # imported here: the other commands need none of it
 
-    from pwa.push.worker import Worker
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.nice:
-        os.nice(args.nice)
-    settings = Settings.from_env()
-    database = Database(settings.database_url)
-    migrate(database)
-    worker = Worker(database, settings)
-
-    async def orphaned(stop: asyncio.Event, parent: int) -> None:
-        """Stop once `parent` is no longer this process's parent (`pwa serve` killed outright)."""
-        while not stop.is_set():
-            if os.getppid() != parent:
-                logging.getLogger("pwa.push").warning("parent process gone: stopping")
-                stop.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=1)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        watch = loop.create_task(orphaned(stop, args.parent)) if args.parent else None
-        if args.once:
-            await worker.drain()
-        else:
-            await worker.run(stop)
-        stop.set()
-        if watch:
-            await watch
-
-    asyncio.run(main())
-    database.dispose()
-    return 0
+    return supervise.run(once=args.once, nice=args.nice, parent=args.parent)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:

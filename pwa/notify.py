@@ -18,8 +18,10 @@ from sqlmodel import Session, col, select
 from pwa import i18n
 from pwa.models import Device, InboxMessage, utcnow
 from pwa.push import outbox, subscriptions
+from pwa.topics import valid as valid_topic
+from pwa.util import chunks
 
-TOPICS_FIXED = ("pickups", "dossiers", "news")  # the one list of fixed topics; communes are "commune:<code>"
+__all__ = ["Message", "broadcast", "deliver", "enqueue", "inbox", "mark_read", "unread", "valid_topic"]
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,6 @@ class Message:
     tag: str
     url: str
     text: Callable[[], tuple[str, str]]
-
-
-def valid_topic(topic: str) -> bool:
-    """`pickups`, `dossiers`, `news` or `commune:<ward code>`."""
-    if topic in TOPICS_FIXED:
-        return True
-    prefix, _sep, code = topic.partition(":")
-    return prefix == "commune" and code.isdigit()
 
 
 def enqueue(session: Session, message: Message, device_keys: Iterable[str]) -> list[InboxMessage]:
@@ -68,7 +62,7 @@ def deliver(
     entries: list[InboxMessage] = []
     langs: dict[str, str] = {}
     now = utcnow()
-    for part in subscriptions.chunks(keys):
+    for part in chunks(keys):
         for device in session.exec(select(Device).where(col(Device.key).in_(list(part)))).all():
             langs[device.key] = device.lang
             entries.append(_entry(message, device, now))

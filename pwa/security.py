@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so both failures take as long.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 API_KEY_PREFIX = "pk_"
 
 
@@ -20,10 +19,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both failures take as long. Made on first
+    use, not at import: hashing takes 64 MiB, which every process importing this module (the push
+    workers too) would otherwise keep as peak memory."""
+    return _hasher.hash("not-a-real-password")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True if the password matches; spends the same time when there is no hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

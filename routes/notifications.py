@@ -2,116 +2,83 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pwa import admin_units, devices, i18n, notify
-from pwa.errors import Invalid, NotFound
-from pwa.i18n import gettext as _
-from pwa.push import notices, subscriptions
-from pwa.urls import local_path
-from routes._web import db, device_key, redirect, render, settings_of
+from pwa import admin_units, i18n
+from pwa.errors import Invalid
+from pwa.push import announce, follow
+from routes._web import call, db, device_key, redirect, render, settings_of
 from routes.api import path_id
 from routes.push_api import vapid_public_key
 
 
-def _page_context(session: Session, key: str) -> dict[str, Any]:
-    followed = subscriptions.topics_of(session, device_key=key)
-    return {
-        "followed": followed,
-        "communes_followed": [t.split(":", 1)[1] for t in followed if t.startswith("commune:")],
-        "push_count": subscriptions.count(session, device_key=key),
-        "inbox": notify.inbox(session, key),
-        "unread": notify.unread(session, key),
-    }
-
-
 async def show(request: Request) -> Response:
     """The page: push switch, topics, inbox."""
-    key = device_key(request)
-    context = await db(request).reading(_page_context, key)
-    return _render(request, context)
+    page = await call(follow.overview, db(request), device_key=device_key(request))
+    return _render(request, page)
 
 
-def _render(request: Request, context: dict[str, Any], status: int = 200) -> Response:
-    settings = settings_of(request)
-    context.setdefault("errors", {})
-    context.update(
-        section="notifications",
-        topics=notify.TOPICS_FIXED,
-        communes=admin_units.communes(settings.province_code),
-        vapid_key=vapid_public_key(request),
-        saved=request.query_params.get("saved", ""),
-    )
-    return render(request, "notifications/index.html", context, status=status, block="content")
+def _render(
+    request: Request, page: follow.Overview, *, errors: dict[str, str] | None = None, checked: list[str] | None = None
+) -> Response:
+    followed = page.followed if checked is None else checked  # after an error, what the person ticked
+    context = {
+        "section": "notifications",
+        "errors": errors or {},
+        "topics": page.topics,
+        "followed": followed,
+        "communes_followed": page.communes_followed,
+        "push_count": page.push_count,
+        "inbox": page.inbox,
+        "unread": page.unread,
+        "communes": admin_units.communes(settings_of(request).province_code),
+        "vapid_key": vapid_public_key(request),
+        "saved": request.query_params.get("saved", ""),
+    }
+    return render(request, "notifications/index.html", context, status=422 if errors else 200, block="content")
 
 
 async def save_topics(request: Request) -> Response:
     """Save what this device follows (a plain form: works before any script loads)."""
     form = await request.form()
-    wanted = [t for t in notify.TOPICS_FIXED if form.get(t) == "on"]
+    checked = [name for name, value in form.multi_items() if value == "on"]
     commune = str(form.get("commune", "")).strip()
-    key, lang = device_key(request), i18n.get_locale()
-    database = db(request)
+    key = device_key(request)
     try:
-        topics = subscriptions.valid_topics(wanted + ([f"commune:{commune}"] if commune else []))
-    except Invalid:
-        context = await database.reading(_page_context, key)
-        context["errors"] = {"commune": _("Chọn một xã/phường trong danh sách.")}
-        context["followed"] = wanted
-        return _render(request, context, status=422)
-
-    def save(session: Session) -> None:
-        devices.ensure(session, key, lang=lang)
-        subscriptions.set_topics(session, device_key=key, topics=topics)
-
-    await database.writing(save)
+        await call(
+            follow.choose_topics, db(request), device_key=key, lang=i18n.get_locale(), checked=checked, commune=commune
+        )
+    except Invalid as exc:
+        page = await call(follow.overview, db(request), device_key=key)
+        return _render(request, page, errors=exc.fields, checked=[t for t in page.topics if t in checked])
     return redirect("/notifications?saved=topics#topics", request=request)
 
 
 async def turn_off(request: Request) -> Response:
     """Stop everything for this device: no topics, no push subscriptions (the inbox stays)."""
-    await db(request).writing(subscriptions.remove_all, device_key=device_key(request))
+    await call(follow.turn_off, db(request), device_key=device_key(request))
     return redirect("/notifications?saved=off", request=request)
 
 
 async def mark_all_read(request: Request) -> Response:
     """Mark every inbox message read."""
-    await db(request).writing(notify.mark_read, device_key(request))
+    await call(follow.read_all, db(request), device_key=device_key(request))
     return redirect("/notifications?saved=read#inbox", request=request)
 
 
 async def open_message(request: Request) -> Response:
     """Mark one inbox message read and go to the page it is about."""
-    key, message_id = device_key(request), path_id(request, "message_id")
-
-    def mark(session: Session) -> str | None:
-        found = notify.mark_read(session, key, message_id=message_id)
-        return found.url if found else None
-
-    url = await db(request).writing(mark)
-    if url is None:
-        raise NotFound(_("Không có thông báo này trong hộp thư của máy này."))
-    return redirect(local_path(url) or "/notifications", request=request)
+    message_id = path_id(request, "message_id")
+    target = await call(follow.open_message, db(request), device_key=device_key(request), message_id=message_id)
+    return redirect(target, request=request)
 
 
 async def show_notice(request: Request) -> Response:
     """A staff announcement, as the notification's link opens it."""
-    notice_id = path_id(request, "notice_id")
-
-    def load(session: Session) -> Any:
-        notice = notices.get(session, notice_id)
-        if notice.dispatched_at is None:
-            raise NotFound(_("Không có thông báo này."))
-        session.expunge(notice)
-        return notice
-
-    notice = await db(request).reading(load)
-    context = {"notice": notice, "link": local_path(notice.url), "section": "notifications"}
+    notice = await call(announce.read, db(request), notice_id=path_id(request, "notice_id"))
+    context = {"notice": notice, "link": notice.link, "section": "notifications"}
     return render(request, "notices/show.html", context)
 
 

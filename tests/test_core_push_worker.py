@@ -13,7 +13,7 @@ import pytest
 
 from pwa import notify
 from pwa.db import Database
-from pwa.push.worker import WorkerProcesses
+from pwa.push.supervise import WorkerProcesses
 from pwa.settings import Settings
 from tests.factories import delivery_statuses, make_device, subscribe
 from tests.fakepush import FakePushService, FakeSubscription

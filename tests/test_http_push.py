@@ -7,6 +7,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from pwa import accounts, devices, notify
+from pwa import topics as topic_names
 from pwa.db import Database
 from pwa.models import DeviceTopic, InboxMessage, Notice, PushAttempt, PushDelivery, PushSubscription, utcnow
 from pwa.push import notices, subscriptions
@@ -194,7 +195,7 @@ def test_a_stored_off_site_link_is_neither_shown_nor_followed(client: TestClient
 
 
 def test_fixed_topics_come_from_one_list(client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(notify, "TOPICS_FIXED", (*notify.TOPICS_FIXED, "weather"))
+    monkeypatch.setattr(topic_names, "FIXED", (*topic_names.FIXED, "weather"))
     assert subscriptions.valid_topics(["weather", "news"]) == ["weather", "news"]
     page = client.get("/notifications")
     assert 'name="weather"' in page.text

@@ -14,10 +14,10 @@ from pwa.errors import Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Notice, PushAttempt, PushDelivery, utcnow
 from pwa.push import outbox, subscriptions
+from pwa.topics import EVERYONE, FIXED, commune
 from pwa.urls import local_path
 
-EVERYONE = "*"
-TOPIC_TARGETS = notify.TOPICS_FIXED
+TOPIC_TARGETS = FIXED
 STATUSES = ("queued", "sent", "failed", "pruned")
 LAST_ATTEMPT = {"sent": "sent", "pruned": "gone", "failed": "failed"}  # a finished delivery's last attempt
 MAX_AHEAD = timedelta(days=60)
@@ -57,13 +57,13 @@ def check(*, title: str, body: str, url: str, topics: Sequence[str], send_at: da
 
 def commune_topics(codes: Sequence[str | int]) -> list[str]:
     """`commune:<code>` topics for ward codes; unknown codes raise Invalid on `ward_codes`."""
-    topics = []
+    found = []
     for code in codes:
         text = str(code).strip()
         if not text.isdigit() or len(text) > 8 or admin_units.commune(int(text)) is None:
             raise Invalid(fields={"ward_codes": _("Mã xã/phường không tồn tại: %(code)s") % {"code": text[:12]}})
-        topics.append(f"commune:{int(text)}")
-    return topics
+        found.append(commune(int(text)))
+    return found
 
 
 def create(session: Session, draft: Draft, *, actor: str, now: datetime | None = None) -> Notice:

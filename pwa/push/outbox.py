@@ -21,6 +21,7 @@ from pwa.errors import PayloadTooLarge
 from pwa.i18n import gettext as _
 from pwa.models import InboxMessage, PushDelivery, utcnow
 from pwa.push import subscriptions, wake
+from pwa.util import chunks
 
 MAX_PAYLOAD_BYTES = 3000  # the protocol allows 3993; some push services refuse more than ~3 kB
 ORIGIN_RESERVE = 100  # room for the origin prepended to `navigate` at send time
@@ -92,7 +93,7 @@ def queue(
             lang = langs.get(device_key, "vi")
             texts[device_key] = payload(title=entry.title, body=entry.body, url=entry.url, tag=entry.tag, lang=lang)
         rows.append(_row(sub_id, notice_id, kind, entry.tag, urgency, ttl, texts[device_key], now))
-    for part in subscriptions.chunks(rows, 1000):
+    for part in chunks(rows, 1000):
         session.execute(insert(PushDelivery), list(part))
     if rows:
         wake.ring_after_commit(session)

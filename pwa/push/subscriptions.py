@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from pwa import admin_units, notify  # notify imports this module: read its names at call time
+from pwa import admin_units
 from pwa.db import dialect_insert
 from pwa.errors import Invalid
 from pwa.i18n import gettext as _
 from pwa.models import DeviceTopic, PushSubscription, utcnow
 from pwa.push.vapid import b64url_decode
+from pwa.topics import EVERYONE, commune_code
+from pwa.topics import valid as valid_topic
+from pwa.util import chunks
 
-T = TypeVar("T")
 # In production (an https site) only these push services may receive our requests:
 # an endpoint is posted by anyone, and the server must not be made to POST elsewhere.
 PUSH_SERVICE_DOMAINS = (
@@ -26,13 +28,6 @@ PUSH_SERVICE_DOMAINS = (
     "push.apple.com",
     "notify.windows.com",
 )
-CHUNK = 500
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """Slices of at most `size` items (keeps IN lists short on both databases)."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _endpoint_problem(endpoint: str, *, production: bool) -> str | None:
@@ -73,12 +68,12 @@ def _valid_key(value: Any, size: int, first: int | None = None) -> bool:
     return len(raw) == size and (first is None or raw[0] == first)
 
 
-def valid_topics(topics: Any) -> list[str]:
+def valid_topics(wanted: Any) -> list[str]:
     """The topics asked for, checked; communes must be real ones."""
-    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics) or len(topics) > 20:
+    if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted) or len(wanted) > 20:
         raise Invalid(fields={"topics": _("Danh sách chủ đề không hợp lệ.")})
     clean: list[str] = []
-    for topic in topics:
+    for topic in wanted:
         if not _known_topic(topic):
             raise Invalid(fields={"topics": _("Chủ đề không tồn tại: %(topic)s") % {"topic": topic[:64]}})
         if topic not in clean:
@@ -87,10 +82,8 @@ def valid_topics(topics: Any) -> list[str]:
 
 
 def _known_topic(topic: str) -> bool:
-    if topic in notify.TOPICS_FIXED:
-        return True
-    prefix, _sep, code = topic.partition(":")
-    return prefix == "commune" and code.isdigit() and len(code) < 9 and admin_units.commune(int(code)) is not None
+    code = commune_code(topic)
+    return valid_topic(topic) and (code is None or admin_units.commune(code) is not None)
 
 
 def save(session: Session, *, device_key: str, endpoint: str, p256dh: str, auth: str) -> None:
@@ -137,9 +130,9 @@ def set_topics(session: Session, *, device_key: str, topics: Iterable[str]) -> N
 
 
 def followers(session: Session, topics: Sequence[str]) -> list[str]:
-    """Devices following any of `topics` ("*": any topic at all)."""
+    """Devices following any of `topics` (`EVERYONE`: any topic at all)."""
     query = select(DeviceTopic.device_key).distinct()
-    if "*" not in topics:
+    if EVERYONE not in topics:
         query = query.where(col(DeviceTopic.topic).in_(list(topics)))
     return sorted(session.exec(query).all())
 

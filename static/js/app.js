@@ -51,7 +51,7 @@
 
   /* Install: a real button when the browser offers it; a short guide on iPhone. */
   let installPrompt = null;
-  const standalone = window.matchMedia("(display-mode: standalone)").matches || navigator.standalone === true;
+  const standalone = PwaCommon.isStandalone();
   window.addEventListener("beforeinstallprompt", (event) => {
     event.preventDefault();
     installPrompt = event;
@@ -70,9 +70,8 @@
     const box = document.getElementById("install-box");
     if (box) box.hidden = true;
   });
-  const isIos = /iphone|ipad|ipod/i.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
   const iosGuide = document.getElementById("install-ios");
-  if (iosGuide && isIos && !standalone) iosGuide.hidden = false;
+  if (iosGuide && PwaCommon.isIos() && !standalone) iosGuide.hidden = false;
   const installBox = document.getElementById("install-box");
   if (installBox && standalone) installBox.hidden = true;
 
@@ -80,7 +79,7 @@
   async function listSavedPages() {
     const list = document.getElementById("saved-pages");
     if (!list || !("caches" in window)) return;
-    const cache = await caches.open("pages-v1");
+    const cache = await caches.open(PwaCommon.PAGE_CACHE);
     const requests = await cache.keys();
     const seen = new Set();
     for (const request of requests) {

@@ -10,22 +10,13 @@
   const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || "";
 
   function isIosOutsideHomeScreen() {
-    const ios = /iPhone|iPad|iPod/.test(navigator.userAgent) ||
-      (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
-    const standalone = navigator.standalone === true || window.matchMedia("(display-mode: standalone)").matches;
-    return ios && !standalone;
+    return PwaCommon.isIos() && !PwaCommon.isStandalone();
   }
 
-  function keyBytes(base64url) {
-    const padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
-    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-  }
-
+  /* The topics ticked in the form: its checkboxes are the server's one list of topics. */
   function chosenTopics() {
-    const topics = ["pickups", "dossiers", "news"].filter((t) => {
-      const input = document.getElementById(`topic-${t}`);
-      return input && input.checked;
-    });
+    const boxes = document.querySelectorAll('#topics-form input[type="checkbox"][id^="topic-"]');
+    const topics = Array.from(boxes).filter((input) => input.checked).map((input) => input.name);
     const commune = document.getElementById("commune");
     if (commune && commune.value) topics.push(`commune:${commune.value}`);
     return topics;
@@ -53,7 +44,7 @@
       const subscription = (await registration.pushManager.getSubscription()) ||
         (await registration.pushManager.subscribe({
           userVisibleOnly: true,
-          applicationServerKey: keyBytes(box.dataset.vapidKey),
+          applicationServerKey: PwaCommon.keyBytes(box.dataset.vapidKey),
         }));
       await post(subscription);
       status.textContent = box.dataset.onText || status.textContent;
