@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from pwa import admin_units, devices
+from pwa import admin_units, devices, topics
 from pwa.db import Database
 from pwa.errors import NotFound
 from pwa.i18n import gettext as _
@@ -43,11 +43,6 @@ class Followed:
     ward_code: int
     commune: str
     office_code: str
-
-
-def topic(ward_code: int) -> str:
-    """The push topic of a commune's payment days and announcements."""
-    return f"commune:{ward_code}"
 
 
 def find(
@@ -132,7 +127,7 @@ def show(
         coming = [views.payment(r) for r in _coming(session, [int(office.id or 0)], now, settings)]
         place = views.place(office, now, settings.tz, next_payment=coming[0] if coming else None)
         notes = _announcements(session, office.ward_code, now)
-        following = device_key is not None and _follows(session, device_key, topic(office.ward_code))
+        following = device_key is not None and _follows(session, device_key, topics.commune(office.ward_code))
     return views.Detail(place, tuple(coming), notes, following, now)
 
 
@@ -144,7 +139,7 @@ def _office(session: Session, code: str) -> Office:
 
 
 def _announcements(session: Session, ward_code: int, now: datetime) -> tuple[views.Announcement, ...]:
-    wanted = topic(ward_code)
+    wanted = topics.commune(ward_code)
     query = (
         select(Notice)
         .where(
@@ -190,7 +185,7 @@ def follow(db: Database, settings: Settings, *, code: str, device_key: str, lang
     with db.write() as session:
         office = _office(session, code)
         devices.ensure(session, device_key, lang=lang)
-        others = col(DeviceTopic.topic).startswith("commune:")
+        others = col(DeviceTopic.topic).startswith(topics.COMMUNE)
         session.execute(delete(DeviceTopic).where(col(DeviceTopic.device_key) == device_key, others))
-        session.add(DeviceTopic(device_key=device_key, topic=topic(office.ward_code)))
+        session.add(DeviceTopic(device_key=device_key, topic=topics.commune(office.ward_code)))
         return Followed(office.ward_code, _commune_name(office), office.code)

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from pwa import admin_units, i18n, notify
+from pwa import admin_units, i18n, notify, topics
 from pwa.db import Database, dialect_insert
 from pwa.i18n import gettext as _
 from pwa.models import Office, PaymentDay, ReminderSent
@@ -125,8 +125,13 @@ def message(due: Due, tz: ZoneInfo) -> notify.Message:
         return title, body
 
     tag = f"payday-{due.office_code}-{due.kind}-{due.day.isoformat()}"
-    topic = f"commune:{due.ward_code}"
-    return notify.Message(topic=topic, kind="payment_reminder", tag=tag, url=f"/offices/{due.office_code}", text=text)
+    return notify.Message(
+        topic=topics.commune(due.ward_code),
+        kind="payment_reminder",
+        tag=tag,
+        url=f"/offices/{due.office_code}",
+        text=text,
+    )
 
 
 def due_reminders(db: Database, settings: Settings, now: datetime) -> int:
