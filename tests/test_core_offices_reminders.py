@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -91,3 +94,30 @@ def test_nothing_is_due_before_the_evening(db: Database, settings: Settings) -> 
     afternoon = datetime.combine(day - timedelta(days=1), time(17, 59), settings.tz)
     assert due_reminders(db, settings, afternoon) == 0
     assert due_reminders(db, settings, afternoon + timedelta(minutes=1)) == 1
+
+
+def run_worker_once(settings: Settings) -> None:
+    """`pwa worker --once` as its own process, with the eve reminder due at midnight."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "PWA_INSTANCE_DIR": str(settings.instance_dir),
+        "PWA_REMINDER_EVE_AT": "00:00",
+    }
+    done = subprocess.run([sys.executable, "-m", "pwa.cli", "worker", "--once"], env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def test_the_worker_process_sends_each_reminder_once_across_restarts(
+    db: Database, settings: Settings, push: FakePushService
+) -> None:
+    load_offices(db, settings, CHO_MOI, CHO_DON)
+    load_days(db, settings, ("BDVHX-CHOMOI", "pension", local_today() + timedelta(days=1), "07:00", "11:00"))
+    follower, other = make_device(db, "a", topics=(COMMUNE_A,)), make_device(db, "b", topics=(COMMUNE_B,))
+    subs = {follower: push.subscribe(), other: push.subscribe()}
+    for key, sub in subs.items():
+        subscribe(db, key, sub.as_json())
+    run_worker_once(settings)
+    run_worker_once(settings)  # restarted: the reminder_sent row says it is done
+    assert len(push.received_by(subs[follower])) == 1
+    assert push.received_by(subs[other]) == []

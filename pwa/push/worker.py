@@ -16,6 +16,7 @@ from datetime import datetime
 
 from pwa.db import Database
 from pwa.models import utcnow
+from pwa.offices import reminders
 from pwa.push import notices
 from pwa.push.deliveries import BATCH, claim, due, purge_attempts, record
 from pwa.push.sender import Job, Outcome, Sender
@@ -70,6 +71,7 @@ class Worker:
 
     async def drain(self, *, now: datetime | None = None) -> int:
         """Send everything due at `now` (default: the clock); returns how many attempts were made."""
+        await asyncio.to_thread(reminders.due_reminders, self.database, self.settings, now or utcnow())
         async with self._sender() as sender:
             return await self.pump(sender, now=now)
 
@@ -127,7 +129,9 @@ class Worker:
             purge_attempts(session, now=now)
 
     def _anything_due(self, now: datetime) -> bool:
-        """A delivery or a scheduled notice is due: two index lookups, no write lock taken."""
+        """A delivery or a scheduled notice is due: two index lookups, no write lock taken.
+        Payment day reminders whose time has come are queued first (a cheap read when none is)."""
+        reminders.due_reminders(self.database, self.settings, now)
         with self.database.read() as session:
             return due(session, now)
 
