@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pwa import i18n
-from pwa.dossiers import events, lookup, records, timeline
-from pwa.errors import NotFound
-from pwa.i18n import gettext as _
-from routes._web import client_address, db, device_key, settings_of
+from pwa.dossiers import agencies, citizens
+from routes._web import actor, call, client_address, db, device_key, settings_of
 from routes.api import json_body, requires_key
-
-
-def _actor(request: Request) -> str:
-    return f"key:{request.state.api_key.prefix}"
 
 
 @requires_key("dossiers")
@@ -48,14 +41,9 @@ async def create(request: Request) -> Response:
     security:
       - bearer: []
     """
-    data, database, tz = await json_body(request), db(request), settings_of(request).tz
-    new = records.validate(data, tz)
-
-    def work(session: Session) -> dict[str, object]:
-        dossier = records.create(session, new, actor=_actor(request))
-        return timeline.view(session, dossier, today=timeline.today(tz)).as_json()
-
-    return JSONResponse(await database.writing(work), status_code=201)
+    data = await json_body(request)
+    view = await call(agencies.register, db(request), settings_of(request), data=data, actor=actor(request))
+    return JSONResponse(view.as_json(), status_code=201)
 
 
 @requires_key("dossiers")
@@ -96,19 +84,11 @@ async def add_event(request: Request) -> Response:
     security:
       - bearer: []
     """
-    data, database, tz = await json_body(request), db(request), settings_of(request).tz
-    new = events.validate(data, tz)
-    code = request.path_params["code"]
-
-    def work(session: Session) -> tuple[bool, dict[str, object]]:
-        dossier = records.find(session, code=code)
-        if dossier is None:
-            raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
-        created = events.record(session, dossier, new, sender=_actor(request))
-        return created, timeline.view(session, dossier, today=timeline.today(tz)).as_json()
-
-    created, body = await database.writing(work)
-    return JSONResponse(body, status_code=201 if created else 200)
+    data, code = await json_body(request), request.path_params["code"]
+    added = await call(
+        agencies.add_event, db(request), settings_of(request), code=code, data=data, actor=actor(request)
+    )
+    return JSONResponse(added.view.as_json(), status_code=201 if added.created else 200)
 
 
 async def show(request: Request) -> Response:
@@ -127,17 +107,11 @@ async def show(request: Request) -> Response:
         description: Too many failed lookups; see `Retry-After`.
     """
     code, secret = request.path_params["code"], request.query_params.get("secret", "")
-    database, settings = db(request), settings_of(request)
-    limits, client = lookup.limits_for(settings), client_address(request)
-
-    def work(session: Session) -> dict[str, object] | None:
-        dossier = lookup.find(session, code=code, secret=secret, client=client, limits=limits)
-        return timeline.view(session, dossier, today=timeline.today(settings.tz)).as_json() if dossier else None
-
-    body = await database.writing(work)
-    if body is None:
-        raise lookup.not_found()
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    client = client_address(request)
+    view = await call(
+        citizens.view_with_secret, db(request), settings_of(request), code=code, secret=secret, client=client
+    )
+    return JSONResponse(view.as_json(), headers={"Cache-Control": "no-store"})
 
 
 async def follow(request: Request) -> Response:
@@ -157,20 +131,16 @@ async def follow(request: Request) -> Response:
     """
     data, code = await json_body(request), request.path_params["code"]
     secret = data.get("secret")
-    database, settings, key = db(request), settings_of(request), device_key(request)
-    limits, client, lang = lookup.limits_for(settings), client_address(request), i18n.get_locale()
-
-    def work(session: Session) -> str | None:
-        found = lookup.find(
-            session, code=code, secret=secret if isinstance(secret, str) else "", client=client, limits=limits
-        )
-        if found is not None:
-            lookup.grant(session, found, key, lang=lang, follow=True)
-        return found.code if found else None
-
-    followed = await database.writing(work)
-    if followed is None:
-        raise lookup.not_found()
+    followed = await call(
+        citizens.follow_with_secret,
+        db(request),
+        settings_of(request),
+        code=code,
+        secret=secret if isinstance(secret, str) else "",
+        client=client_address(request),
+        device_key=device_key(request),
+        lang=i18n.get_locale(),
+    )
     return JSONResponse({"code": followed, "following": True})
 
 
@@ -184,12 +154,8 @@ async def unfollow(request: Request) -> Response:
         description: This device never looked the dossier up.
     description: "Like every cookie-authenticated call, send `Content-Type: application/json` (an empty `{}` body)."
     """
-    code, database, key = request.path_params["code"], db(request), device_key(request)
-
-    def work(session: Session) -> str:
-        return lookup.set_following(session, code=code, device_key=key, following=False).code
-
-    return JSONResponse({"code": await database.writing(work), "following": False})
+    code = await call(citizens.unfollow, db(request), code=request.path_params["code"], device_key=device_key(request))
+    return JSONResponse({"code": code, "following": False})
 
 
 routes = [

@@ -47,6 +47,11 @@ class Report:
     bad: list[BadRow] = field(default_factory=list)
     imported: int = 0
 
+    @property
+    def refused(self) -> bool:
+        """True when rows were bad and none was imported."""
+        return bool(self.bad) and not self.imported
+
 
 def decode(data: bytes) -> str:
     """The file's text; Invalid if it is not UTF-8."""

@@ -15,7 +15,7 @@ from pwa import audit
 from pwa.admin_units import fold
 from pwa.dossiers import fields
 from pwa.dossiers.statuses import DONE_CODES
-from pwa.errors import Conflict, Invalid
+from pwa.errors import Conflict, Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Dossier
 
@@ -76,6 +76,14 @@ def create(session: Session, new: NewDossier, *, actor: str) -> Dossier:
 def find(session: Session, *, code: str) -> Dossier | None:
     """The dossier with this code (as typed: spaces and case do not matter)."""
     return session.exec(select(Dossier).where(Dossier.code == fields.normalise_code(code))).first()
+
+
+def get(session: Session, *, code: str) -> Dossier:
+    """The dossier with this code; NotFound naming the code otherwise."""
+    dossier = find(session, code=code)
+    if dossier is None:
+        raise NotFound(_("Không có hồ sơ mã %(code)s.") % {"code": code[:40]})
+    return dossier
 
 
 def existing_codes(session: Session, codes: Sequence[str]) -> set[str]:

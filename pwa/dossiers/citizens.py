@@ -1,0 +1,126 @@
+"""What a citizen does with a dossier: look it up, open its timeline, follow it, see "My dossiers".
+
+Each function is one use case: it opens its own transaction and returns plain
+data or raises an `AppError`. A failed lookup commits its failure counters
+before the error is raised (see `pwa.dossiers.lookup`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from pwa.db import Database
+from pwa.dossiers import lookup, timeline
+from pwa.dossiers.fields import normalise_code
+from pwa.errors import AppError, Invalid, NotFound, RateLimited
+from pwa.models import Dossier
+from pwa.settings import Settings
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the lookup form came to: the dossier to open, or why not and the device's list to show again."""
+
+    found: str | None
+    failure: AppError | None = None
+    mine: list[timeline.Summary] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A dossier as this device may see it: its timeline, or (never looked up here) the device's list."""
+
+    code: str
+    view: timeline.View | None
+    following: bool = False
+    mine: list[timeline.Summary] = field(default_factory=list)
+
+
+def list_mine(db: Database, settings: Settings, *, device_key: str) -> list[timeline.Summary]:
+    """The dossiers this device has opened before, followed ones first."""
+    with db.read() as session:
+        return _mine(session, settings, device_key)
+
+
+def look_up(
+    db: Database, settings: Settings, *, code: str, secret: str, client: str, device_key: str, lang: str
+) -> Lookup:
+    """Check code and secret; on success this device may open the dossier from now on."""
+    try:
+        found = _grant(db, settings, code=code, secret=secret, client=client, device_key=device_key, lang=lang)
+    except (Invalid, NotFound, RateLimited) as exc:
+        return Lookup(found=None, failure=exc, mine=list_mine(db, settings, device_key=device_key))
+    return Lookup(found=found)
+
+
+def open_timeline(db: Database, settings: Settings, *, code: str, device_key: str) -> Opened:
+    """The timeline, if this device looked the dossier up; else the device's list for the lookup form."""
+    with db.read() as session:
+        found = lookup.access(session, code=code, device_key=device_key)
+        if found is None:
+            return Opened(code=normalise_code(code), view=None, mine=_mine(session, settings, device_key))
+        dossier, grant = found
+        view = timeline.view(session, dossier, today=timeline.today(settings.tz))
+        return Opened(code=dossier.code, view=view, following=grant.following)
+
+
+def follow(db: Database, *, code: str, device_key: str) -> str:
+    """Follow a dossier this device may open; its code, or NotFound."""
+    with db.write() as session:
+        return lookup.set_following(session, code=code, device_key=device_key, following=True).code
+
+
+def unfollow(db: Database, *, code: str, device_key: str) -> str:
+    """Stop following a dossier this device may open; its code, or NotFound."""
+    with db.write() as session:
+        return lookup.set_following(session, code=code, device_key=device_key, following=False).code
+
+
+def view_with_secret(db: Database, settings: Settings, *, code: str, secret: str, client: str) -> timeline.View:
+    """The dossier and its timeline for code and secret (API); NotFound, Invalid or RateLimited otherwise."""
+    with db.write() as session:
+        dossier = _find(session, settings, code=code, secret=secret, client=client)
+        view = timeline.view(session, dossier, today=timeline.today(settings.tz)) if dossier else None
+    if view is None:
+        raise lookup.not_found()
+    return view
+
+
+def follow_with_secret(
+    db: Database, settings: Settings, *, code: str, secret: str, client: str, device_key: str, lang: str
+) -> str:
+    """Check code and secret, then let this device open and follow the dossier (API); its code."""
+    return _grant(db, settings, code=code, secret=secret, client=client, device_key=device_key, lang=lang, follow=True)
+
+
+def _grant(
+    db: Database,
+    settings: Settings,
+    *,
+    code: str,
+    secret: str,
+    client: str,
+    device_key: str,
+    lang: str,
+    follow: bool = False,
+) -> str:
+    """The dossier's code once this device may open it (and follows it, if asked); NotFound after the commit."""
+    with db.write() as session:
+        dossier = _find(session, settings, code=code, secret=secret, client=client)
+        if dossier is not None:
+            lookup.grant(session, dossier, device_key, lang=lang, follow=follow)
+        found = dossier.code if dossier else None
+    if found is None:
+        raise lookup.not_found()  # raised after the commit, so the failure counters stay
+    return found
+
+
+def _find(session: Session, settings: Settings, *, code: str, secret: str, client: str) -> Dossier | None:
+    return lookup.find(session, code=code, secret=secret, client=client, limits=lookup.limits_for(settings))
+
+
+def _mine(session: Session, settings: Settings, device_key: str) -> list[timeline.Summary]:
+    today = timeline.today(settings.tz)
+    return [timeline.summary(d, following, today) for d, following in lookup.mine(session, device_key=device_key)]
