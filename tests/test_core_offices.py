@@ -186,3 +186,13 @@ def test_staff_plan_and_cancel_a_payment_day(db: Database, settings: Settings) -
         db, settings, code="BDVHX-CHOMOI", kind="merit", day=date.fromisoformat(form["date"]), actor="staff:lan"
     )
     assert staff.editing(db, settings, code="BDVHX-CHOMOI").payments == ()
+
+
+def test_a_place_lists_the_weeks_opening_times_in_plain_words(db: Database, settings: Settings) -> None:
+    load_offices(db, settings, CHO_MOI)
+    detail = directory.show(db, settings, code="BDVHX-CHOMOI", now=at(settings, "2026-12-05", "09:00"))  # Saturday
+    week = {d.day.isoformat(): d.spans for d in detail.week}
+    assert len(week) == 7
+    assert week["2026-12-05"] == ("7:00–11:30",)
+    assert week["2026-12-06"] == ()  # Sunday: closed
+    assert week["2026-12-07"] == ("7:00–11:30", "13:30–17:00")

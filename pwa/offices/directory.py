@@ -17,7 +17,7 @@ from pwa.db import Database
 from pwa.errors import NotFound
 from pwa.i18n import gettext as _
 from pwa.models import DeviceTopic, Notice, Office, PaymentDay, utcnow
-from pwa.offices import search, views
+from pwa.offices import hours, search, views
 from pwa.settings import Settings
 
 ANNOUNCEMENT_DAYS = 30
@@ -128,7 +128,8 @@ def show(
         place = views.place(office, now, settings.tz, next_payment=coming[0] if coming else None)
         notes = _announcements(session, office.ward_code, now)
         following = device_key is not None and _follows(session, device_key, topics.commune(office.ward_code))
-    return views.Detail(place, tuple(coming), notes, following, now)
+    week = hours.week(place.opening_hours, now.astimezone(settings.tz).date(), settings.tz)
+    return views.Detail(place, tuple(coming), notes, following, now, week)
 
 
 def _office(session: Session, code: str) -> Office:

@@ -7,12 +7,12 @@ parser would get wrong. This module only turns the library's answer into words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from opening_hours import OpeningHours
+from opening_hours import OpeningHours, State
 
 from pwa import i18n
 from pwa.i18n import gettext as _
@@ -56,6 +56,26 @@ def at(text: str, moment: datetime, tz: ZoneInfo) -> Now:
         if change - local > HORIZON:
             change = None
     return Now(open=hours.is_open(local), next_change=change)
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day's opening times, e.g. ("7:00–11:30", "13:30–17:00"); empty when closed all day."""
+
+    day: date
+    spans: tuple[str, ...]
+
+
+def week(text: str, first: date, tz: ZoneInfo, days: int = 7) -> tuple[Day, ...]:
+    """The opening times of `days` days from `first`, as the library computes them (holidays and all)."""
+    start = datetime.combine(first, time(0, 0), tz)
+    spans: dict[date, list[str]] = {first + timedelta(days=i): [] for i in range(days)}
+    for begin, end, state, _comment in parse(text, str(tz)).intervals(start, start + timedelta(days=days)):
+        if state == State.OPEN:
+            begin, end = begin.astimezone(tz), end.astimezone(tz)
+            label = "24:00" if end.date() > begin.date() and end.time() == time(0, 0) else clock(end)
+            spans.setdefault(begin.date(), []).append(f"{clock(begin)}–{label}")
+    return tuple(Day(day, tuple(found)) for day, found in sorted(spans.items()) if day < first + timedelta(days=days))
 
 
 def clock(moment: datetime) -> str:

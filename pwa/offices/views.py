@@ -88,6 +88,7 @@ class Detail:
     announcements: tuple[Announcement, ...]
     following: bool
     as_of: datetime
+    week: tuple[hours.Day, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         """The place's object plus `payment_days` and `announcements`."""
