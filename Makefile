@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dev vendor run test lint test-sqlite test-pg chromium messages icons screenshots bench clean
+.PHONY: install dev vendor run test lint test-sqlite test-pg chromium messages icons screenshots bench wrk clean
 
 ## install: the virtualenv with the `pwa` command and its pinned dependencies
 install: $(VENV)/.installed vendor
@@ -76,8 +76,16 @@ icons: dev
 screenshots: dev chromium
 	$(BIN)/python scripts/make_screenshots.py
 
-bench: dev
-	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
+## bench: every benchmark in bench/ (wrk, Lighthouse), figures into bench/RESULTS.md (~15 min)
+bench: dev chromium wrk bench/lighthouse/node_modules/.package-lock.json
+	$(BIN)/python bench/run.py
+
+wrk:
+	@command -v wrk >/dev/null || $(APT) install -y wrk || { $(APT) update -qq && $(APT) install -y wrk; }
+
+# Lighthouse has its own package.json: the app's `npm ci` never fetches it.
+bench/lighthouse/node_modules/.package-lock.json: bench/lighthouse/package.json bench/lighthouse/package-lock.json
+	cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .mypy_cache .ruff_cache .pytest_cache

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -111,29 +111,6 @@ class Database:
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run blocking database work off the event loop."""
         return await run_in_threadpool(fn, *args, **kwargs)
-
-    async def reading(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `fn(session, *args, **kwargs)` with a read session, off the event loop."""
-
-        def work() -> T:
-            with self.read() as session:
-                return fn(session, *args, **kwargs)
-
-        return await self.run(work)
-
-    async def writing(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `fn(session, *args, **kwargs)` in one write transaction, off the event loop.
-
-        Committed when `fn` returns, rolled back when it raises (the exception
-        reaches the caller). The commit expires the session's rows, so `fn`
-        returns plain data, or rows it has expunged.
-        """
-
-        def work() -> T:
-            with self.write() as session:
-                return fn(session, *args, **kwargs)
-
-        return await self.run(work)
 
     def ping(self) -> bool:
         """True if the database answers a trivial query."""

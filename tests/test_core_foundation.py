@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from pwa import accounts, admin_units, audit, i18n, ratelimit
 from pwa.db import Database, NotMigrated, check_migrated, migrate
@@ -18,6 +18,7 @@ from pwa.errors import Conflict, Invalid, RateLimited
 from pwa.models import ApiKey, utcnow
 from pwa.security import hash_api_key
 from pwa.settings import Settings, read_or_create_secret
+from routes._web import call
 from tests.asyncutil import in_thread
 from tests.factories import PASSWORD, make_staff
 
@@ -80,38 +81,31 @@ def test_sqlite_write_sessions_take_the_write_lock_at_begin(tmp_path: Path) -> N
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def test_writing_commits_and_returns_what_fn_returns(db: Database) -> None:
-    assert in_thread(db.writing(ratelimit.hit, "k", LIMIT, now=1000)) == 1
+def test_write_commits_what_the_block_wrote(db: Database) -> None:
+    with db.write() as session:
+        assert ratelimit.hit(session, "k", LIMIT, now=1000) == 1
     with db.read() as session:
         assert ratelimit.hits(session, "k", LIMIT, now=1000) == 1
 
 
-def test_writing_rolls_back_and_reraises_when_fn_raises(db: Database) -> None:
-    def hit_then_fail(session: Session) -> None:
+def test_write_rolls_back_and_reraises_when_the_block_raises(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="half-way"), db.write() as session:
         ratelimit.hit(session, "k", LIMIT, now=1000)
         raise RuntimeError("half-way")
-
-    with pytest.raises(RuntimeError, match="half-way"):
-        in_thread(db.writing(hit_then_fail))
     with db.read() as session:
         assert ratelimit.total(session) == 0
 
 
-def test_reading_sees_committed_data(db: Database) -> None:
-    with db.write() as session:
-        ratelimit.hit(session, "k", LIMIT, now=1000)
-    assert in_thread(db.reading(ratelimit.hits, "k", LIMIT, now=1000)) == 1
+def test_a_use_case_runs_off_the_event_loop_thread(db: Database) -> None:
+    def thread_of(database: Database) -> int:
+        with database.read():
+            return threading.get_ident()
 
+    async def both() -> tuple[int, int]:
+        return threading.get_ident(), await call(thread_of, db)
 
-def test_session_helpers_run_fn_off_the_event_loop_thread(db: Database) -> None:
-    def thread_of(_session: Session) -> int:
-        return threading.get_ident()
-
-    async def both() -> tuple[int, int, int]:
-        return threading.get_ident(), await db.reading(thread_of), await db.writing(thread_of)
-
-    loop_thread, read_thread, write_thread = in_thread(both())
-    assert loop_thread not in (read_thread, write_thread)
+    loop_thread, use_case_thread = in_thread(both())
+    assert loop_thread != use_case_thread
 
 
 def test_unmigrated_database_is_refused_with_a_hint(tmp_path: Path) -> None:
