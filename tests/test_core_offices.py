@@ -196,3 +196,16 @@ def test_a_place_lists_the_weeks_opening_times_in_plain_words(db: Database, sett
     assert week["2026-12-05"] == ("7:00–11:30",)
     assert week["2026-12-06"] == ()  # Sunday: closed
     assert week["2026-12-07"] == ("7:00–11:30", "13:30–17:00")
+
+
+def test_a_communes_announcements_appear_on_its_places(db: Database, settings: Settings) -> None:
+    from pwa.push import announce
+
+    load_offices(db, settings)
+    closed = {"title": "Nghỉ chi trả ngày 5", "body": "Điểm Chợ Mới chuyển sang ngày 6.", "ward_codes": [2086]}
+    announce.post(db, data=closed, actor="staff:lan")
+    # Phường Hòa Khánh, 20200: its topic starts like Chợ Đồn's (2020) and must not show there
+    announce.post(db, data={"title": "Tin khác", "body": "Ở Đà Nẵng.", "ward_codes": [20200]}, actor="staff:lan")
+    (note,) = directory.show(db, settings, code="BDVHX-CHOMOI").announcements
+    assert (note.title, note.body) == ("Nghỉ chi trả ngày 5", "Điểm Chợ Mới chuyển sang ngày 6.")
+    assert directory.show(db, settings, code="BDVHX-CHODON").announcements == ()
