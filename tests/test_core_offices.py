@@ -209,3 +209,17 @@ def test_a_communes_announcements_appear_on_its_places(db: Database, settings: S
     (note,) = directory.show(db, settings, code="BDVHX-CHOMOI").announcements
     assert (note.title, note.body) == ("Nghỉ chi trả ngày 5", "Điểm Chợ Mới chuyển sang ngày 6.")
     assert directory.show(db, settings, code="BDVHX-CHODON").announcements == ()
+
+
+def test_demo_places_are_labelled_and_stay_demo_when_staff_edit_them(db: Database, settings: Settings) -> None:
+    from pwa.offices import demo
+
+    lines = list(demo.load(db, settings))
+    assert any("DEMO" in line for line in lines)
+    places = directory.find(db, settings).places
+    assert places and all(p.demo and p.code.startswith("DEMO-") and p.name.startswith("DEMO") for p in places)
+    assert all(p.next_payment is not None for p in places)  # payment days in the coming weeks
+    form = staff.editing(db, settings, code="DEMO-BDVHX-CHOMOI").values
+    staff.save_office(db, settings, {**form, "name": "DEMO đổi tên"}, actor="staff:lan", code="DEMO-BDVHX-CHOMOI")
+    assert directory.show(db, settings, code="DEMO-BDVHX-CHOMOI").place.demo
+    assert list(demo.load(db, settings))[-1] == "DEMO: payment days already planned"

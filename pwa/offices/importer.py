@@ -80,7 +80,7 @@ def _checked(
     return good, bad
 
 
-def import_offices(db: Database, settings: Settings, text: str, *, actor: str, demo: bool = False) -> Result:
+def import_offices(db: Database, settings: Settings, text: str, *, actor: str, demo: bool | None = None) -> Result:
     """Check every row of a places CSV, then upsert them all by code, or none."""
     rows = _rows(text, places.OFFICE_FIELDS)
     good, bad = _checked(rows, lambda row: places.check_office(row, settings.province_code), lambda n: n.code)
@@ -93,9 +93,15 @@ def import_offices(db: Database, settings: Settings, text: str, *, actor: str, d
     return result
 
 
-def upsert_office(session: Session, new: places.NewOffice, *, demo: bool = False, now: datetime | None = None) -> str:
-    """Create or update a place by code; `created`, `updated` or `unchanged`."""
-    values = {**new.__dict__, "search_text": search.search_text(new.name, new.ward_code, new.address), "demo": demo}
+def upsert_office(
+    session: Session, new: places.NewOffice, *, demo: bool | None = None, now: datetime | None = None
+) -> str:
+    """Create or update a place by code; `created`, `updated` or `unchanged`. `demo` None keeps the
+    place's flag (a new place is real): an edit never turns a DEMO place into a real one."""
+    values: dict[str, Any] = dict(new.__dict__)
+    values["search_text"] = search.search_text(new.name, new.ward_code, new.address)
+    if demo is not None:
+        values["demo"] = demo
     office = session.exec(select(Office).where(Office.code == new.code)).first()
     if office is None:
         session.add(Office(**values))

@@ -21,6 +21,13 @@ class Payment:
     opens: str
     closes: str
 
+    @property
+    def hours(self) -> str:
+        """`7:00–11:00`, written like the opening hours."""
+        return "–".join(
+            text.lstrip("0") if not text.startswith("00") else text[1:] for text in (self.opens, self.closes)
+        )
+
     def as_json(self) -> dict[str, str]:
         """`{"kind", "date", "opens", "closes"}`, as the API names them."""
         return {"kind": self.kind, "date": self.day.isoformat(), "opens": self.opens, "closes": self.closes}
