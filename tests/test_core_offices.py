@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -223,3 +224,20 @@ def test_demo_places_are_labelled_and_stay_demo_when_staff_edit_them(db: Databas
     staff.save_office(db, settings, {**form, "name": "DEMO đổi tên"}, actor="staff:lan", code="DEMO-BDVHX-CHOMOI")
     assert directory.show(db, settings, code="DEMO-BDVHX-CHOMOI").place.demo
     assert list(demo.load(db, settings))[-1] == "DEMO: payment days already planned"
+
+
+def test_the_import_commands_name_the_bad_line_then_import_a_fixed_file_once(db: Database, tmp_path: Path) -> None:
+    from tests.test_cli import pwa
+
+    places = tmp_path / "places.csv"
+    places.write_text(offices_csv(CHO_MOI, CHO_DON.replace("payments", "massages")), encoding="utf-8")
+    bad = pwa(["import-offices", str(places)], db, tmp_path)
+    assert bad.returncode == 1
+    assert "dòng 3: services:" in bad.stderr and "nothing imported" in bad.stderr
+    places.write_text(offices_csv(CHO_MOI, CHO_DON), encoding="utf-8")
+    assert pwa(["import-offices", str(places)], db, tmp_path).stdout.strip() == "2 created, 0 updated, 0 unchanged"
+    assert pwa(["import-offices", str(places)], db, tmp_path).stdout.strip() == "0 created, 0 updated, 2 unchanged"
+    days = tmp_path / "days.csv"
+    days.write_text(days_csv(("BDVHX-CHODON", "merit", local_today() + timedelta(days=1), "13:30", "16:30")))
+    done = pwa(["import-payment-days", str(days)], db, tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == "1 created, 0 updated, 0 unchanged"
