@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from pwa import i18n
 from pwa.offices import directory
-from routes._web import call, db, redirect, render, safe_next, settings_of
+from routes._web import call, db, known_device_key, redirect, render, safe_next, settings_of
 from routes.offices import COMMUNE_COOKIE
 
 
@@ -17,7 +17,13 @@ async def show(request: Request) -> Response:
     chosen = request.cookies.get(COMMUNE_COOKIE, "")
     payday = None
     if chosen.isdigit() and len(chosen) < 9:
-        payday = await call(directory.next_payment_day, db(request), settings_of(request), ward_code=int(chosen))
+        payday = await call(
+            directory.next_payment_day,
+            db(request),
+            settings_of(request),
+            ward_code=int(chosen),
+            device_key=known_device_key(request),
+        )
     return render(request, "home/index.html", {"payday": payday})
 
 

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from pwa import i18n
 from pwa.offices import directory, search
-from routes._web import call, db, device_key, known_device_key, redirect, render, settings_of
+from routes._web import call, db, device_key, known_device_key, redirect, render, safe_next, settings_of
 
 COMMUNE_COOKIE = "pwa_commune"  # the commune whose next payment day the home page shows
 
@@ -72,6 +72,7 @@ def _remember(response: Response, request: Request, ward_code: int) -> Response:
 
 async def remind(request: Request) -> Response:
     """Follow this place's commune: its payment day reminders and announcements come to this device."""
+    back = str((await request.form()).get("next", ""))
     followed = await call(
         directory.follow,
         db(request),
@@ -80,7 +81,8 @@ async def remind(request: Request) -> Response:
         device_key=device_key(request),
         lang=i18n.get_locale(),
     )
-    response = redirect(f"/offices/{followed.office_code}?following=1#remind", request=request)
+    target = safe_next(back, f"/offices/{followed.office_code}?following=1#remind")
+    response = redirect(target, request=request)
     return _remember(response, request, followed.ward_code)
 
 

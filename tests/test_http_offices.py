@@ -158,3 +158,18 @@ def test_the_home_page_shows_the_chosen_communes_next_payment_day(
     home = client.get("/").text
     assert "Ngày chi trả ở Xã Chợ Mới" in home and "7:00–11:00" in home and 'href="/offices/BDVHX-CHOMOI"' in home
     assert "Đổi xã" in home
+
+
+def test_one_tap_on_the_home_page_follows_the_chosen_commune(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    load_offices(db, settings, CHO_MOI)
+    client.cookies.set("pwa_commune", "2086")
+    home = client.get("/").text
+    assert 'action="/offices/BDVHX-CHOMOI/remind"' in home
+    token = csrf_of(client, "/")
+    followed = client.post(
+        "/offices/BDVHX-CHOMOI/remind", data={"csrf_token": token, "next": "/"}, follow_redirects=False
+    )
+    assert followed.headers["location"] == "/"
+    assert "Máy này đang nhận nhắc lịch của Xã Chợ Mới" in client.get("/").text

@@ -34,6 +34,7 @@ class CommunePayment:
     office_code: str = ""
     office_name: str = ""
     payment: views.Payment | None = None
+    following: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,21 +164,29 @@ def _follows(session: Session, device_key: str, wanted: str) -> bool:
 
 
 def next_payment_day(
-    db: Database, settings: Settings, *, ward_code: int, now: datetime | None = None
+    db: Database,
+    settings: Settings,
+    *,
+    ward_code: int,
+    device_key: str | None = None,
+    now: datetime | None = None,
 ) -> CommunePayment | None:
-    """The next payment day at any place of a commune (its `payment` None if none is planned); None for an
-    unknown commune."""
+    """The next payment day at any place of a commune (its `payment` None if none is planned) and whether
+    this device gets the commune's reminders; None for an unknown commune."""
     now = now or utcnow()
     commune = admin_units.commune(ward_code)
     if commune is None:
         return None
     with db.read() as session:
-        offices = {int(o.id or 0): o for o in session.exec(select(Office).where(Office.ward_code == ward_code)).all()}
+        query = select(Office).where(Office.ward_code == ward_code).order_by(col(Office.kind), col(Office.code))
+        offices = {int(o.id or 0): o for o in session.exec(query).all()}
         coming = _coming(session, list(offices), now, settings)
+        following = device_key is not None and _follows(session, device_key, topics.commune(ward_code))
     if not coming:
-        return CommunePayment(ward_code, commune.name)
+        first = next(iter(offices.values()), None)  # the commune's place, to follow it from the home page
+        return CommunePayment(ward_code, commune.name, first.code if first else "", "", None, following)
     office = offices[coming[0].office_id]
-    return CommunePayment(ward_code, commune.name, office.code, office.name, views.payment(coming[0]))
+    return CommunePayment(ward_code, commune.name, office.code, office.name, views.payment(coming[0]), following)
 
 
 def follow(db: Database, settings: Settings, *, code: str, device_key: str, lang: str) -> Followed:
