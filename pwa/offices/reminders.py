@@ -18,7 +18,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, update
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pwa import admin_units, i18n, notify, topics
@@ -63,37 +62,44 @@ def due_at(settings: Settings, day: date, moment: str) -> datetime:
 
 
 def pending(session: Session, settings: Settings, now: datetime) -> list[Due]:
-    """Reminders due at `now`, not yet sent, whose payment day has not ended."""
+    """Reminders due at `now`, not yet sent, whose payment day has not ended.
+
+    One statement (payment days, their places and the reminders already sent): the worker asks
+    every poll, and a read that locked its tables one statement at a time could deadlock with a
+    TRUNCATE or other DDL taking them in another order."""
     today = now.astimezone(settings.tz).date()
+    sent_for_day = (
+        (col(ReminderSent.office_id) == col(PaymentDay.office_id))
+        & (col(ReminderSent.kind) == col(PaymentDay.kind))
+        & (col(ReminderSent.day) == col(PaymentDay.day))
+    )
     query = (
-        select(PaymentDay, Office)
+        select(PaymentDay, Office, ReminderSent.moment)
         .join(Office, col(Office.id) == col(PaymentDay.office_id))
+        .join(ReminderSent, sent_for_day, isouter=True)
         .where(col(PaymentDay.day) >= today, col(PaymentDay.day) <= today + timedelta(days=1))
     )
-    rows = session.exec(query).all()
-    sent = _sent(session, today)
-    return [due for due in _candidates(rows, settings, now) if _key(due) not in sent]
+    days: dict[int, tuple[PaymentDay, Office]] = {}
+    sent: set[tuple[int, str]] = set()
+    for row, office, moment in session.exec(query).all():
+        days[int(row.id or 0)] = (row, office)
+        if moment is not None:
+            sent.add((int(row.id or 0), moment))
+    found = _candidates(list(days.values()), settings, now)
+    return [due for day_id, due in found if (day_id, due.moment) not in sent]
 
 
-def _candidates(rows: Sequence[tuple[PaymentDay, Office]], settings: Settings, now: datetime) -> Iterator[Due]:
+def _candidates(
+    rows: Sequence[tuple[PaymentDay, Office]], settings: Settings, now: datetime
+) -> Iterator[tuple[int, Due]]:
     for row, office in rows:
         ends = datetime.combine(row.day, time.fromisoformat(row.closes), settings.tz)
         for moment in MOMENTS:
             if due_at(settings, row.day, moment) <= now < ends:
-                yield Due(
+                yield int(row.id or 0), Due(
                     int(office.id or 0), office.code, office.name, office.ward_code, row.kind, row.day,
                     row.opens, row.closes, moment,
                 )  # fmt: skip
-
-
-def _sent(session: Session, today: date) -> set[tuple[int, str, date, str]]:
-    columns = (col(ReminderSent.office_id), col(ReminderSent.kind), col(ReminderSent.day), col(ReminderSent.moment))
-    query = sa_select(*columns).where(col(ReminderSent.day) >= today)
-    return {(int(o), str(k), d, str(m)) for o, k, d, m in session.execute(query).all()}
-
-
-def _key(due: Due) -> tuple[int, str, date, str]:
-    return (due.office_id, due.kind, due.day, due.moment)
 
 
 def claim(session: Session, due: Due, now: datetime) -> bool:

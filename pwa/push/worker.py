@@ -27,6 +27,7 @@ from pwa.settings import Settings
 
 log = logging.getLogger("pwa.push")
 PURGE_EVERY = 3600.0  # seconds between two looks for old attempts
+REMIND_EVERY = 60.0  # seconds between two looks for due payment day reminders
 __all__ = ["Worker", "claim", "due", "purge_attempts", "record"]
 
 
@@ -44,6 +45,7 @@ class Worker:
         self.identity = identity or load_identity(settings)
         self.token = secrets.token_hex(8)
         self.clock: Callable[[], float] = time.monotonic  # times leases; tests move it
+        self.reminded_at = -REMIND_EVERY
 
     def _sender(self) -> Sender:
         s = self.settings
@@ -130,8 +132,10 @@ class Worker:
 
     def _anything_due(self, now: datetime) -> bool:
         """A delivery or a scheduled notice is due: two index lookups, no write lock taken.
-        Payment day reminders whose time has come are queued first (a cheap read when none is)."""
-        reminders.due_reminders(self.database, self.settings, now)
+        Payment day reminders whose time has come are queued first, once a minute (their times are minutes)."""
+        if self.clock() - self.reminded_at >= REMIND_EVERY:
+            self.reminded_at = self.clock()
+            reminders.due_reminders(self.database, self.settings, now)
         with self.database.read() as session:
             return due(session, now)
 
