@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -163,6 +164,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        # Blocking work (one hop per request) needs no more threads than connections and cores;
+        # anyio's 40 mostly fought over the GIL and the pool.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         database = Database(settings.database_url)
         if settings.run_migrations_check:
             check_migrated(database)
