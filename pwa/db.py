@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -22,7 +22,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from pwa.settings import ROOT_DIR
 
@@ -61,7 +60,9 @@ def _sqlite_engine(url: str) -> Engine:
         # process's POSIX locks on it, which would corrupt concurrent access.
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # Keep as many connections as threads may use at once: a connection past the pool's size is
+    # closed after each use, and opening one again costs the pragmas below.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10, max_overflow=20)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -107,10 +108,6 @@ class Database:
         """A session in one write transaction, committed on success."""
         with Session(self._write_engine) as session, session.begin():
             yield session
-
-    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run blocking database work off the event loop."""
-        return await run_in_threadpool(fn, *args, **kwargs)
 
     def ping(self) -> bool:
         """True if the database answers a trivial query."""

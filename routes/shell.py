@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pwa.i18n import gettext as _
-from routes._web import db
+from routes._web import call, db
 
 THEME = "#0b4ea2"
 
@@ -97,7 +97,7 @@ async def _database_answers(request: Request) -> bool:
         return checked[1]
     database = db(request)
     try:
-        ok = await database.run(database.ping)
+        ok = await call(database.ping)
     except Exception:
         ok = False
     state.database_checked = (now, ok)
