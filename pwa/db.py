@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +85,10 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+_writes_lock = threading.Lock()
+_writes: dict[str, int] = {}  # write transactions committed through this process, per database URL
+
+
 class Database:
     """The app's engine and its two kinds of session: read and write."""
 
@@ -108,6 +113,13 @@ class Database:
         """A session in one write transaction, committed on success."""
         with Session(self._write_engine) as session, session.begin():
             yield session
+        with _writes_lock:
+            _writes[self.url] = _writes.get(self.url, 0) + 1
+
+    @property
+    def local_writes(self) -> int:
+        """Write transactions this process has committed here: anything kept from before is stale once this moves."""
+        return _writes.get(self.url, 0)
 
     def ping(self) -> bool:
         """True if the database answers a trivial query."""

@@ -53,6 +53,9 @@ class Settings:
     pickup_cutoff_morning: str = "20:00"  # the day before a morning shift
     pickup_cutoff_afternoon: str = "11:00"  # the day of an afternoon shift
     pickup_days_ahead: int = 14
+    availability_seconds: float = (
+        0.0  # how long open shifts are kept between reads (from_env: 2; pwa/pickups/availability.py)
+    )
     tariff_path: Path = field(default_factory=lambda: ROOT_DIR / "data" / "tariff.sample.json")
 
     @property
@@ -103,6 +106,7 @@ class Settings:
             push_timeout=float(env.get("PWA_PUSH_TIMEOUT", "10")),
             push_lease_seconds=int(env.get("PWA_PUSH_LEASE_SECONDS", "60")),
             pickup_capacity=int(env.get("PWA_PICKUP_CAPACITY", "20")),
+            availability_seconds=float(env.get("PWA_AVAILABILITY_SECONDS", "2")),
             pickup_closed_weekdays=_weekdays(env.get("PWA_PICKUP_CLOSED_WEEKDAYS", "6")),
             pickup_cutoff_morning=env.get("PWA_PICKUP_CUTOFF_MORNING", "20:00"),
             pickup_cutoff_afternoon=env.get("PWA_PICKUP_CUTOFF_AFTERNOON", "11:00"),

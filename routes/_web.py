@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
 
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
+from jinja2_fragments import render_block
 from jinja2_fragments.starlette import Jinja2Blocks
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from pwa import accounts, audit, devices, i18n
 from pwa.assets import Assets
@@ -22,6 +23,8 @@ from pwa.db import Database
 from pwa.models import utcnow
 from pwa.security import new_token
 from pwa.settings import Settings
+from routes._pages import PAGES as _PAGES
+from routes._pages import fill, hole
 
 log = logging.getLogger("pwa")
 P = ParamSpec("P")
@@ -143,22 +146,53 @@ def render(
     status: int = 200,
     block: str | None = None,
     headers: dict[str, str] | None = None,
+    cache_key: Hashable | None = None,
+    holes: dict[str, str] | None = None,
 ) -> Response:
-    """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`."""
-    ctx: dict[str, Any] = {
-        "request": request,
-        "lang": i18n.get_locale(),
-        "csrf_token": csrf_token(request),
-        "generated_at": utcnow().isoformat(timespec="seconds"),  # shown as "updated at" when read offline
-    }
-    ctx.update(context or {})
-    ctx.setdefault("staff", getattr(request.state, "staff", None))
+    """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`.
+
+    With `cache_key` the page is rendered once per template, block, language, path and key, and
+    served again with only its per-request parts filled in: the CSRF token, the time it was made
+    and the `holes` (values the context names `hole(...)` in place of their value). The key must
+    name everything else the page shows (e.g. the version of the data on it).
+    """
     templates: Jinja2Blocks = request.app.state.templates
     name = block if block and is_htmx(request) else None
-    response = templates.TemplateResponse(request, template, ctx, status_code=status, block_name=name)
+    if cache_key is None:
+        ctx = _context(request, context, csrf_token(request), utcnow().isoformat(timespec="seconds"))
+        response = templates.TemplateResponse(request, template, ctx, status_code=status, block_name=name)
+    else:
+        key = (template, name, i18n.get_locale(), request.url.path, request.url.query, cache_key)
+        html = _PAGES.get(key)
+        if html is None:
+            html = _PAGES.put(key, _render_with_holes(request, templates, template, name, context))
+        now = utcnow().isoformat(timespec="seconds")
+        filled = fill(html, {"csrf_token": csrf_token(request), "generated_at": now, **(holes or {})})
+        response = HTMLResponse(filled, status_code=status)
     response.headers.update(headers or {})
     response.headers.append("Vary", "HX-Request")
     return response
+
+
+def _context(request: Request, context: dict[str, Any] | None, csrf: str, generated_at: str) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": i18n.get_locale(),
+        "csrf_token": csrf,
+        "generated_at": generated_at,  # shown as "updated at" when read offline
+    }
+    ctx.update(context or {})
+    ctx.setdefault("staff", getattr(request.state, "staff", None))
+    return ctx
+
+
+def _render_with_holes(
+    request: Request, templates: Jinja2Blocks, template: str, block: str | None, context: dict[str, Any] | None
+) -> str:
+    ctx = _context(request, context, hole("csrf_token"), hole("generated_at"))
+    if block is None:
+        return templates.get_template(template).render(ctx)
+    return render_block(templates.env, template, block, ctx)
 
 
 def redirect(url: str, status: int = 303, *, request: Request | None = None) -> Response:
