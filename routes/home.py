@@ -12,12 +12,12 @@ from routes._web import redirect, render, safe_next, settings_of
 
 async def show(request: Request) -> Response:
     """The home page: the three jobs, one tap each."""
-    return render(request, "home/index.html")
+    return render(request, "home/index.html", cache_key=("home",))  # the same for everyone: made once
 
 
 async def offline(request: Request) -> Response:
     """What the worker shows for a page it never cached."""
-    return render(request, "offline.html")
+    return render(request, "offline.html", cache_key=("offline",))
 
 
 async def switch_language(request: Request) -> Response:

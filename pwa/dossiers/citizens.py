@@ -38,8 +38,10 @@ class Opened:
     mine: list[timeline.Summary] = field(default_factory=list)
 
 
-def list_mine(db: Database, settings: Settings, *, device_key: str) -> list[timeline.Summary]:
-    """The dossiers this device has opened before, followed ones first."""
+def list_mine(db: Database, settings: Settings, *, device_key: str | None) -> list[timeline.Summary]:
+    """The dossiers this device has opened before, followed ones first (none for a device seen the first time)."""
+    if device_key is None:
+        return []
     with db.read() as session:
         return _mine(session, settings, device_key)
 
