@@ -65,7 +65,9 @@ async def show(request: Request) -> Response:
     if opened.view is None:
         return _form(request, opened.mine, code=opened.code)
     context = {"section": "dossiers", "view": opened.view, "following": opened.following}
-    return render(request, "dossiers/show.html", context, headers={"Cache-Control": "private, no-cache"})
+    made_once = ("timeline", opened.version, opened.following)
+    headers = {"Cache-Control": "private, no-cache"}
+    return render(request, "dossiers/show.html", context, headers=headers, cache_key=made_once)
 
 
 async def follow(request: Request) -> Response:
