@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Integer, Table, bindparam, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from pwa import audit
@@ -23,6 +26,28 @@ from pwa.settings import Settings
 
 SHIFTS = ("morning", "afternoon")
 HOURS = {"morning": (8, 11), "afternoon": (13, 17)}
+
+# Statements of the booking path, built once: rebuilding an ORM query per call cost more than running it.
+_SLOT: Table = PickupSlot.__table__  # type: ignore[attr-defined]
+_CLOSED: Table = ClosedDay.__table__  # type: ignore[attr-defined]
+_IS_CLOSED = (
+    select(_CLOSED.c.id).where(_CLOSED.c.office == bindparam("office"), _CLOSED.c.day == bindparam("day")).limit(1)
+)
+
+
+def _claim_statement(insert: Any) -> Any:
+    """Create the slot holding `n` places, or take `n` more if they fit; its id, or no row when full."""
+    n = bindparam("n", type_=Integer)
+    values: dict[str, Any] = {"office": bindparam("office"), "day": bindparam("day"), "shift": bindparam("shift")}
+    stmt = insert(_SLOT).values(**values, capacity=bindparam("capacity"), booked=n)
+    return stmt.on_conflict_do_update(
+        index_elements=["office", "day", "shift"],
+        set_={"booked": _SLOT.c.booked + n},
+        where=_SLOT.c.booked + n <= _SLOT.c.capacity,
+    ).returning(_SLOT.c.id)
+
+
+_CLAIM = {"sqlite": _claim_statement(sqlite_insert), "postgresql": _claim_statement(pg_insert)}
 
 
 @dataclass(frozen=True)
@@ -86,7 +111,7 @@ def why_closed(session: Session, settings: Settings, day: date, shift: str, now:
         return _("Chỉ đặt được trong %(days)d ngày tới.") % {"days": settings.pickup_days_ahead}
     if day.weekday() in settings.pickup_closed_weekdays:
         return _("Bưu điện không lấy hàng vào ngày này trong tuần.")
-    if closed_days(session, settings, day, day):
+    if session.connection().execute(_IS_CLOSED, {"office": settings.office_code, "day": day}).first():
         return _("Bưu điện nghỉ ngày này (ngày lễ). Hãy chọn ngày khác.")
     return None
 
@@ -175,6 +200,16 @@ def take(session: Session, slot_id: int, n: int = 1) -> bool:
         .values(booked=col(PickupSlot.booked) + n)
     )
     return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
+
+
+def claim(session: Session, settings: Settings, day: date, shift: str, n: int = 1) -> int | None:
+    """Take `n` places in the shift (its row made if missing) in one statement; its id, or None when full."""
+    if n > settings.pickup_capacity:  # a new row would start overfull: check in two steps
+        slot_id = ensure(session, settings, day, shift)
+        return slot_id if take(session, slot_id, n) else None
+    conn = session.connection()
+    params = {"office": settings.office_code, "day": day, "shift": shift, "capacity": settings.pickup_capacity, "n": n}
+    return conn.execute(_CLAIM[conn.dialect.name], params).scalar()
 
 
 def give_back(session: Session, slot_id: int, n: int = 1) -> None:
