@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from pwa import devices, i18n, ratelimit, s10
 from pwa.db import Database
-from pwa.errors import Invalid
+from pwa.errors import Invalid, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Counter, Pickup, PickupEvent, PickupParcel, utcnow
 from pwa.pickups import codes, fields, quotes, slots
@@ -141,29 +141,33 @@ def submit(
     """Book in a transaction of its own; a retry racing its twin gets the twin's booking.
 
     `client` is the address a form or API call came from: its attempts are
-    counted (committed even when the booking fails) and limited by BOOK_LIMIT.
-    None only for callers without one (the demo loader).
+    counted (in the booking's transaction, or on their own when the booking
+    fails) and limited by BOOK_LIMIT. None only for callers without one (the demo loader).
     """
-    if client is not None:
-        with database.write() as session:
-            throttle(session, client)
     try:
         with database.write() as session:
+            if client is not None:
+                throttle(session, client)
             return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key)
-    except IntegrityError:
-        if not idempotency_key:
+    except RateLimited:
+        raise
+    except Exception as exc:  # rolled back: a failed attempt still counts
+        if client is not None:
+            with database.write() as session:
+                ratelimit.hit(session, _throttle_key(client), BOOK_LIMIT)
+        if not (isinstance(exc, IntegrityError) and idempotency_key):
             raise
-        with database.write() as session:  # the key is taken (the twin committed first, or another body): look it up
-            return book(
-                session, settings, data, device_key=device_key, idempotency_key=idempotency_key, look_first=True
-            )
+    with database.write() as session:  # the key is taken (the twin committed first, or another body): look it up
+        return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key, look_first=True)
 
 
 BOOK_LIMIT = ratelimit.Limit(count=60, window=600)  # bookings tried per client address in 10 minutes
 
 
+def _throttle_key(client: str) -> str:
+    return f"pickup_book:{client}"
+
+
 def throttle(session: Session, client: str) -> None:
-    """Count one booking attempt from this client; 429 once it has tried too many."""
-    key = f"pickup_book:{client}"
-    ratelimit.check(session, key, BOOK_LIMIT)
-    ratelimit.hit(session, key, BOOK_LIMIT)
+    """Count one booking attempt from this client; 429 (that count rolled back) once it has tried too many."""
+    ratelimit.take(session, _throttle_key(client), BOOK_LIMIT)
