@@ -96,12 +96,11 @@ def book(
     key = (idempotency_key or "").strip()[:100] or None
     if key and look_first and (existing := _by_key(session, key, request.request_hash, device_key)) is not None:
         return view(session, existing, settings), False
-    reason = slots.why_closed(session, settings, request.day, request.shift, now)
-    slot_id = None if reason else slots.claim(session, settings, request.day, request.shift)
+    slot_id = slots.claim(session, settings, request.day, request.shift, now=now)
     if slot_id is None:
         if key and (existing := _by_key(session, key, request.request_hash, device_key)) is not None:
             return view(session, existing, settings), False
-        if reason:
+        if reason := slots.why_closed(session, settings, request.day, request.shift, now):
             raise Invalid(fields={"date": reason})
         raise slots.SlotFull(slots.nearest_free(session, settings, after=(request.day, request.shift), now=now))
     return _create(session, settings, request, slot_id, device_key, key), True

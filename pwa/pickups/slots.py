@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Table, bindparam, update
+from sqlalchemy import Date, Integer, String, Table, bindparam, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -36,10 +37,15 @@ _IS_CLOSED = (
 
 
 def _claim_statement(insert: Any) -> Any:
-    """Create the slot holding `n` places, or take `n` more if they fit; its id, or no row when full."""
-    n = bindparam("n", type_=Integer)
-    values: dict[str, Any] = {"office": bindparam("office"), "day": bindparam("day"), "shift": bindparam("shift")}
-    stmt = insert(_SLOT).values(**values, capacity=bindparam("capacity"), booked=n)
+    """Make the slot holding `n` places, or take `n` more if they fit, unless the day is a holiday.
+
+    Its id, or no row when the shift is full or the day closed. (SQLite needs the
+    SELECT's WHERE before ON CONFLICT: it has one.)
+    """
+    n, office, day = bindparam("n", type_=Integer), bindparam("office", type_=String), bindparam("day", type_=Date)
+    holiday = select(_CLOSED.c.id).where(_CLOSED.c.office == office, _CLOSED.c.day == day)
+    row = core_select(office, day, bindparam("shift", type_=String), bindparam("capacity", type_=Integer), n)
+    stmt = insert(_SLOT).from_select(["office", "day", "shift", "capacity", "booked"], row.where(~holiday.exists()))
     return stmt.on_conflict_do_update(
         index_elements=["office", "day", "shift"],
         set_={"booked": _SLOT.c.booked + n},
@@ -102,7 +108,15 @@ def closed_days(session: Session, settings: Settings, start: date, end: date) ->
 
 def why_closed(session: Session, settings: Settings, day: date, shift: str, now: datetime | None = None) -> str | None:
     """A translated reason this shift cannot be booked, or None if it is open."""
-    now = now or utcnow()
+    if reason := _past_or_not_ours(settings, day, shift, now or utcnow()):
+        return reason
+    if session.connection().execute(_IS_CLOSED, {"office": settings.office_code, "day": day}).first():
+        return _("Bưu điện nghỉ ngày này (ngày lễ). Hãy chọn ngày khác.")
+    return None
+
+
+def _past_or_not_ours(settings: Settings, day: date, shift: str, now: datetime) -> str | None:
+    """Why the shift is closed, from the clock and the settings alone (holidays are in the database)."""
     if shift not in SHIFTS:
         return _("Chọn ca sáng hoặc ca chiều.")
     if day < today(settings, now) or cutoff(settings, day, shift) <= now:
@@ -111,8 +125,6 @@ def why_closed(session: Session, settings: Settings, day: date, shift: str, now:
         return _("Chỉ đặt được trong %(days)d ngày tới.") % {"days": settings.pickup_days_ahead}
     if day.weekday() in settings.pickup_closed_weekdays:
         return _("Bưu điện không lấy hàng vào ngày này trong tuần.")
-    if session.connection().execute(_IS_CLOSED, {"office": settings.office_code, "day": day}).first():
-        return _("Bưu điện nghỉ ngày này (ngày lễ). Hãy chọn ngày khác.")
     return None
 
 
@@ -202,9 +214,18 @@ def take(session: Session, slot_id: int, n: int = 1) -> bool:
     return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
 
 
-def claim(session: Session, settings: Settings, day: date, shift: str, n: int = 1) -> int | None:
-    """Take `n` places in the shift (its row made if missing) in one statement; its id, or None when full."""
-    if n > settings.pickup_capacity:  # a new row would start overfull: check in two steps
+def claim(
+    session: Session, settings: Settings, day: date, shift: str, n: int = 1, now: datetime | None = None
+) -> int | None:
+    """Take `n` places in an open shift (its row made if missing), in one statement; its id.
+
+    None when the shift is closed or full: `why_closed` says which.
+    """
+    if _past_or_not_ours(settings, day, shift, now or utcnow()):
+        return None
+    if n > settings.pickup_capacity:  # a new row would start overfull: check in steps
+        if why_closed(session, settings, day, shift, now):
+            return None
         slot_id = ensure(session, settings, day, shift)
         return slot_id if take(session, slot_id, n) else None
     conn = session.connection()
