@@ -18,11 +18,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from pwa import audit
-from pwa.db import Database, dialect_insert
+from pwa.db import dialect_insert
 from pwa.errors import Conflict, Invalid
 from pwa.i18n import gettext as _
 from pwa.models import ClosedDay, PickupSlot, utcnow
-from pwa.pickups import validate
 from pwa.settings import Settings
 
 SHIFTS = ("morning", "afternoon")
@@ -262,17 +261,3 @@ def set_closed(session: Session, settings: Settings, *, day: date, closed: bool,
     elif not closed and row is not None:
         session.delete(row)
     audit.record(session, actor=actor, action="pickup.closed_day", subject=f"day:{day}", detail=f"{closed} {reason}")
-
-
-def open_on(database: Database, settings: Settings, *, day: str | None, ward_code: str | None = None) -> list[Slot]:
-    """The open shifts of a day typed `YYYY-MM-DD` (none for a past day); `ward_code`, if given, must be ours."""
-    errors: dict[str, str] = {}
-    on = validate.check_date(day, errors)
-    if ward_code is not None:
-        validate.check_ward(ward_code, settings, errors)
-    if errors:
-        raise Invalid(fields=errors)
-    if on < today(settings):
-        return []
-    with database.read() as session:
-        return listing(session, settings, start=on, days=1)
