@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount
-from starlette.staticfiles import StaticFiles
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import Scope
 
 from pwa import i18n
@@ -90,18 +94,58 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
 
 
 class Static(StaticFiles):
-    """Static files; fingerprinted URLs (`?v=`) are cached for a year."""
+    """Static files; fingerprinted URLs (`?v=`) are cached for a year.
+
+    Outside debug mode each file is read once and then answered from memory (the same
+    headers as StaticFiles, 304s included): otherwise every request took several hops
+    into the thread pool to stat, open and read. Anything else (Range requests, missing
+    files, paths outside the folder) goes to StaticFiles as before.
+    """
+
+    def __init__(self, *, directory: str, in_memory: bool) -> None:
+        super().__init__(directory=directory)
+        self.in_memory = in_memory
+        self._files: dict[str, tuple[bytes, list[tuple[bytes, bytes]]]] = {}
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
+        response = self._from_memory(path, scope) or await super().get_response(path, scope)
         versioned = b"v=" in scope.get("query_string", b"")
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if versioned else "no-cache"
         return response
 
+    def _from_memory(self, path: str, scope: Scope) -> Response | None:
+        if not self.in_memory or scope["method"] not in ("GET", "HEAD"):
+            return None
+        request_headers = Headers(scope=scope)
+        if "range" in request_headers:
+            return None
+        if not self._files:
+            self._files = self._load()
+        found = self._files.get(path)
+        if found is None:
+            return None
+        body, raw_headers = found
+        response = Response(b"" if scope["method"] == "HEAD" else body)
+        response.raw_headers = list(raw_headers)
+        if self.is_not_modified(response.headers, request_headers):
+            return NotModifiedResponse(response.headers)
+        return response
+
+    def _load(self) -> dict[str, tuple[bytes, list[tuple[bytes, bytes]]]]:
+        root = Path(str(self.directory)).resolve()
+        files = {}
+        # Like StaticFiles, never serve what a link points to outside the folder.
+        for file in (p for p in root.rglob("*") if p.is_file() and p.resolve().is_relative_to(root)):
+            # The key is what StaticFiles.get_path() makes of the URL: a normalised relative path.
+            key = os.path.normpath(str(file.relative_to(root)))
+            headers = FileResponse(file, stat_result=file.stat()).raw_headers
+            files[key] = (file.read_bytes(), headers)
+        return files
+
 
 def all_routes(settings: Settings) -> list[BaseRoute]:
     """Every route of every area."""
-    static = Static(directory=str(settings.root_dir / "static"))
+    static = Static(directory=str(settings.root_dir / "static"), in_memory=not settings.debug)
     return [
         *home.routes,
         *shell.routes,
@@ -124,6 +168,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        # Blocking work (one hop per request) needs no more threads than connections and cores;
+        # anyio's 40 mostly fought over the GIL and the pool.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         database = Database(settings.database_url)
         if settings.run_migrations_check:
             check_migrated(database)

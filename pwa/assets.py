@@ -33,6 +33,7 @@ class Assets:
         self.static_dir = self.root / "static"
         self.debug = settings.debug
         self._hashes: dict[str, str] = {}
+        self._worker: str | None = None
 
     def fingerprint(self, path: str) -> str:
         """Short hash of a static file's content ('missing' if it does not exist)."""
@@ -72,7 +73,10 @@ class Assets:
         }
 
     def service_worker(self) -> str:
-        """The worker's source with its version and precache list filled in."""
+        """The worker's source with its version and precache list filled in (built once unless debugging)."""
+        if self._worker is not None and not self.debug:
+            return self._worker
         source = (self.root / "service_worker.js").read_text(encoding="utf-8")
         source = source.replace('"__PWA_VERSION__"', json.dumps(self.version))
-        return source.replace('"__PWA_PRECACHE__"', json.dumps(self.precache()))
+        self._worker = source.replace('"__PWA_PRECACHE__"', json.dumps(self.precache()))
+        return self._worker

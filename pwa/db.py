@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -22,7 +23,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from pwa.settings import ROOT_DIR
 
@@ -61,7 +61,9 @@ def _sqlite_engine(url: str) -> Engine:
         # process's POSIX locks on it, which would corrupt concurrent access.
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # Keep as many connections as threads may use at once: a connection past the pool's size is
+    # closed after each use, and opening one again costs the pragmas below.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10, max_overflow=20)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -81,6 +83,10 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+_writes_lock = threading.Lock()
+_writes: dict[str, int] = {}  # write transactions committed through this process, per database URL
 
 
 class Database:
@@ -107,10 +113,13 @@ class Database:
         """A session in one write transaction, committed on success."""
         with Session(self._write_engine) as session, session.begin():
             yield session
+        with _writes_lock:
+            _writes[self.url] = _writes.get(self.url, 0) + 1
 
-    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run blocking database work off the event loop."""
-        return await run_in_threadpool(fn, *args, **kwargs)
+    @property
+    def local_writes(self) -> int:
+        """Write transactions this process has committed here: anything kept from before is stale once this moves."""
+        return _writes.get(self.url, 0)
 
     def ping(self) -> bool:
         """True if the database answers a trivial query."""

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import negotiate_locale
@@ -117,12 +117,25 @@ def local_date(value: date | None, lang: str | None = None) -> str:
     if value is None:
         return ""
     lang = lang or get_locale()
-    return format_date(value, _DATE_PATTERNS[lang], locale=lang)
+    if type(value) is not date:  # equal aware datetimes can fall on different days: not cacheable
+        return format_date(value, _DATE_PATTERNS[lang], locale=lang)
+    return _local_date(value, lang)
 
 
 def weekday_date(value: date, lang: str | None = None) -> str:
     """A date with its weekday, for slot pickers: `Thứ Năm, 26/11/2026`."""
     lang = lang or get_locale()
+    return _weekday_date(value, lang) if type(value) is date else _weekday_date.__wrapped__(value, lang)
+
+
+# Babel takes tens of microseconds per date; pages show the same few dates over and over.
+@lru_cache(maxsize=1024)
+def _local_date(value: date, lang: str) -> str:
+    return format_date(value, _DATE_PATTERNS[lang], locale=lang)
+
+
+@lru_cache(maxsize=1024)
+def _weekday_date(value: date, lang: str) -> str:
     pattern = "EEEE, dd/MM/yyyy" if lang == "vi" else "EEEE d MMM yyyy"
     text = format_date(value, pattern, locale=lang)
     return text[:1].upper() + text[1:]  # "Thứ năm, …"; never lower-case the month

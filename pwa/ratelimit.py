@@ -59,6 +59,18 @@ def hit(session: Session, key: str, limit: Limit, *, now: float | None = None) -
     return count
 
 
+def take(session: Session, key: str, limit: Limit, *, now: float | None = None) -> int:
+    """Count one hit and return the count; RateLimited past the limit (the caller's rollback undoes that hit).
+
+    One statement where `check` then `hit` take two: the same outcome when the
+    transaction is rolled back on the error, as a write transaction is.
+    """
+    count = hit(session, key, limit, now=now)
+    if count > limit.count:
+        raise RateLimited(retry_after(limit, now))
+    return count
+
+
 def purge_expired(session: Session, *, now: float | None = None) -> int:
     """Delete counters whose window is over; returns how many went."""
     now = time.time() if now is None else now

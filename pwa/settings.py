@@ -33,6 +33,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     session_max_age: int = 12 * 3600
     run_migrations_check: bool = True
+    web_threads: int = 8  # threads for blocking work (database calls) per web process
     # Failed dossier lookups allowed per client address and per dossier code, each per window (seconds).
     dossier_lookups_per_client: int = 10
     dossier_lookup_client_window: int = 600
@@ -52,6 +53,9 @@ class Settings:
     pickup_cutoff_morning: str = "20:00"  # the day before a morning shift
     pickup_cutoff_afternoon: str = "11:00"  # the day of an afternoon shift
     pickup_days_ahead: int = 14
+    availability_seconds: float = (
+        0.0  # how long open shifts are kept between reads (from_env: 2; pwa/pickups/availability.py)
+    )
     reminder_eve_at: str = "18:00"  # payment day reminders: the evening before, local time
     reminder_day_at: str = "06:30"  # and the morning of the day itself
     tariff_path: Path = field(default_factory=lambda: ROOT_DIR / "data" / "tariff.sample.json")
@@ -90,6 +94,7 @@ class Settings:
             office_phone=env.get("PWA_OFFICE_PHONE", ""),
             office_name=env.get("PWA_OFFICE_NAME", ""),
             max_body_bytes=int(env.get("PWA_MAX_BODY_BYTES", "1048576")),
+            web_threads=int(env.get("PWA_WEB_THREADS", "8")),
             dossier_lookups_per_client=int(env.get("PWA_DOSSIER_LOOKUPS_PER_CLIENT", "10")),
             dossier_lookup_client_window=int(env.get("PWA_DOSSIER_LOOKUP_CLIENT_WINDOW", "600")),
             dossier_lookups_per_code=int(env.get("PWA_DOSSIER_LOOKUPS_PER_CODE", "5")),
@@ -103,6 +108,7 @@ class Settings:
             push_timeout=float(env.get("PWA_PUSH_TIMEOUT", "10")),
             push_lease_seconds=int(env.get("PWA_PUSH_LEASE_SECONDS", "60")),
             pickup_capacity=int(env.get("PWA_PICKUP_CAPACITY", "20")),
+            availability_seconds=float(env.get("PWA_AVAILABILITY_SECONDS", "2")),
             pickup_closed_weekdays=_weekdays(env.get("PWA_PICKUP_CLOSED_WEEKDAYS", "6")),
             pickup_cutoff_morning=env.get("PWA_PICKUP_CUTOFF_MORNING", "20:00"),
             pickup_cutoff_afternoon=env.get("PWA_PICKUP_CUTOFF_AFTERNOON", "11:00"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TypeVar
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator, Sequence
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
+V = TypeVar("V")
 CHUNK = 500
 
 
@@ -13,3 +16,27 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """Slices of at most `size` items (keeps SQL IN lists short on both databases)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class Kept(Generic[V]):
+    """Values kept by key in this process, the least recently used dropped past `size`; safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.values = size, OrderedDict[Hashable, V]()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> V | None:
+        """The value kept for `key`, if any."""
+        with self.lock:
+            value = self.values.get(key)
+            if value is not None:
+                self.values.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: V) -> V:
+        """Keep `value` for `key`; returns it."""
+        with self.lock:
+            self.values[key] = value
+            while len(self.values) > self.size:
+                self.values.popitem(last=False)
+        return value

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from functools import wraps
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
 
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from jinja2_fragments import render_block
 from jinja2_fragments.starlette import Jinja2Blocks
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from pwa import accounts, audit, devices, i18n
 from pwa.assets import Assets
@@ -19,6 +23,8 @@ from pwa.db import Database
 from pwa.models import utcnow
 from pwa.security import new_token
 from pwa.settings import Settings
+from routes._pages import PAGES as _PAGES
+from routes._pages import fill, hole
 
 log = logging.getLogger("pwa")
 P = ParamSpec("P")
@@ -32,8 +38,11 @@ def make_templates(settings: Settings, assets: Assets) -> Jinja2Blocks:
     """The Jinja environment: i18n, locale filters, static URLs."""
     templates = Jinja2Blocks(directory=str(settings.root_dir / "templates"))
     env = templates.env
+    env.auto_reload = settings.debug  # otherwise every render would stat each template it uses
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = _gettext  # the extension's `_` goes through three calls per message
+    env.globals["options"] = options
     env.globals.update(static=assets.url, settings=settings, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES)
     # Icons are used everywhere, fragments included: a global, not an import per template.
     env.globals["icon"] = env.get_template("_icons.html").module.icon  # type: ignore[attr-defined]
@@ -46,6 +55,29 @@ def make_templates(settings: Settings, assets: Assets) -> Jinja2Blocks:
         datetime=lambda value: i18n.local_datetime(value, settings.tz),
     )
     return templates
+
+
+@pass_eval_context
+def _gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+    """`_()` in templates: what the i18n extension's newstyle gettext does, in one call."""
+    text: str = Markup(i18n.gettext(message)) if eval_ctx.autoescape else i18n.gettext(message)
+    # The extension always formats (`%%` becomes `%`); without a `%` that changes nothing.
+    return text % variables if variables or "%" in text else text
+
+
+def options(items: Iterable[Any], selected: object = None, *, value: str = "", label: str = "") -> Markup:
+    """A select's `<option>`s from (value, label) pairs, or objects' `value`/`label` attributes;
+    the one whose value reads as `selected` is selected. Built once per list, as long lists
+    (communes, provinces) never change between requests."""
+    pairs = tuple((getattr(i, value), getattr(i, label)) for i in items) if value else tuple(items)
+    html = _options_html(pairs)
+    mark = f'<option value="{escape(str(selected))}">'
+    return Markup(html.replace(mark, mark[:-1] + " selected>"))
+
+
+@lru_cache(maxsize=64)
+def _options_html(pairs: tuple[tuple[Any, Any], ...]) -> str:
+    return "".join(f'<option value="{escape(v)}">{escape(text)}</option>' for v, text in pairs)
 
 
 def db(request: Request) -> Database:
@@ -114,22 +146,53 @@ def render(
     status: int = 200,
     block: str | None = None,
     headers: dict[str, str] | None = None,
+    cache_key: Hashable | None = None,
+    holes: dict[str, str] | None = None,
 ) -> Response:
-    """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`."""
-    ctx: dict[str, Any] = {
-        "request": request,
-        "lang": i18n.get_locale(),
-        "csrf_token": csrf_token(request),
-        "generated_at": utcnow().isoformat(timespec="seconds"),  # shown as "updated at" when read offline
-    }
-    ctx.update(context or {})
-    ctx.setdefault("staff", getattr(request.state, "staff", None))
+    """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`.
+
+    With `cache_key` the page is rendered once per template, block, language, path and key, and
+    served again with only its per-request parts filled in: the CSRF token, the time it was made
+    and the `holes` (values the context names `hole(...)` in place of their value). The key must
+    name everything else the page shows (e.g. the version of the data on it).
+    """
     templates: Jinja2Blocks = request.app.state.templates
     name = block if block and is_htmx(request) else None
-    response = templates.TemplateResponse(request, template, ctx, status_code=status, block_name=name)
+    if cache_key is None:
+        ctx = _context(request, context, csrf_token(request), utcnow().isoformat(timespec="seconds"))
+        response = templates.TemplateResponse(request, template, ctx, status_code=status, block_name=name)
+    else:
+        key = (template, name, i18n.get_locale(), request.url.path, request.url.query, cache_key)
+        html = _PAGES.get(key)
+        if html is None:
+            html = _PAGES.put(key, _render_with_holes(request, templates, template, name, context))
+        now = utcnow().isoformat(timespec="seconds")
+        filled = fill(html, {"csrf_token": csrf_token(request), "generated_at": now, **(holes or {})})
+        response = HTMLResponse(filled, status_code=status)
     response.headers.update(headers or {})
     response.headers.append("Vary", "HX-Request")
     return response
+
+
+def _context(request: Request, context: dict[str, Any] | None, csrf: str, generated_at: str) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": i18n.get_locale(),
+        "csrf_token": csrf,
+        "generated_at": generated_at,  # shown as "updated at" when read offline
+    }
+    ctx.update(context or {})
+    ctx.setdefault("staff", getattr(request.state, "staff", None))
+    return ctx
+
+
+def _render_with_holes(
+    request: Request, templates: Jinja2Blocks, template: str, block: str | None, context: dict[str, Any] | None
+) -> str:
+    ctx = _context(request, context, hole("csrf_token"), hole("generated_at"))
+    if block is None:
+        return templates.get_template(template).render(ctx)
+    return render_block(templates.env, template, block, ctx)
 
 
 def redirect(url: str, status: int = 303, *, request: Request | None = None) -> Response:

@@ -13,7 +13,7 @@ from pwa import i18n
 from pwa.dossiers import citizens, timeline
 from pwa.errors import AppError, RateLimited
 from pwa.models import utcnow
-from routes._web import call, client_address, db, device_key, redirect, render, settings_of
+from routes._web import call, client_address, db, device_key, known_device_key, redirect, render, settings_of
 
 
 def _form(
@@ -21,7 +21,8 @@ def _form(
 ) -> Response:
     context: dict[str, Any] = {"section": "dossiers", "code": code, "secret": secret, "errors": {}, "mine": mine}
     if failure is None:
-        return render(request, "dossiers/lookup.html", context)
+        blank = not mine and not code and not secret  # the same page for every new visitor: made once
+        return render(request, "dossiers/lookup.html", context, cache_key=("blank",) if blank else None)
     if isinstance(failure, RateLimited):
         context.update(limited=failure.message, retry_at=utcnow() + timedelta(seconds=failure.retry_after))
     else:
@@ -33,7 +34,8 @@ def _form(
 
 async def index(request: Request) -> Response:
     """The lookup form, and the dossiers this phone has opened before."""
-    mine = await call(citizens.list_mine, db(request), settings_of(request), device_key=device_key(request))
+    device_key(request)  # a first visit gets its device cookie here, as on every citizen page
+    mine = await call(citizens.list_mine, db(request), settings_of(request), device_key=known_device_key(request))
     return _form(request, mine, code=request.query_params.get("code", "")[:40])
 
 
@@ -63,7 +65,9 @@ async def show(request: Request) -> Response:
     if opened.view is None:
         return _form(request, opened.mine, code=opened.code)
     context = {"section": "dossiers", "view": opened.view, "following": opened.following}
-    return render(request, "dossiers/show.html", context, headers={"Cache-Control": "private, no-cache"})
+    made_once = ("timeline", opened.version, opened.following)
+    headers = {"Cache-Control": "private, no-cache"}
+    return render(request, "dossiers/show.html", context, headers=headers, cache_key=made_once)
 
 
 async def follow(request: Request) -> Response:

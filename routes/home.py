@@ -15,21 +15,21 @@ from routes.offices import COMMUNE_COOKIE
 async def show(request: Request) -> Response:
     """The home page: the three jobs, one tap each, and the chosen commune's next payment day."""
     chosen = request.cookies.get(COMMUNE_COOKIE, "")
-    payday = None
-    if chosen.isdigit() and len(chosen) < 9:
-        payday = await call(
-            directory.next_payment_day,
-            db(request),
-            settings_of(request),
-            ward_code=int(chosen),
-            device_key=known_device_key(request),
-        )
-    return render(request, "home/index.html", {"payday": payday})
+    if not (chosen.isdigit() and len(chosen) < 9):
+        return render(request, "home/index.html", cache_key=("home",))  # the same for everyone: made once
+    payday = await call(
+        directory.next_payment_day,
+        db(request),
+        settings_of(request),
+        ward_code=int(chosen),
+        device_key=known_device_key(request),
+    )
+    return render(request, "home/index.html", {"payday": payday})  # this phone's commune: never shared
 
 
 async def offline(request: Request) -> Response:
     """What the worker shows for a page it never cached."""
-    return render(request, "offline.html")
+    return render(request, "offline.html", cache_key=("offline",))
 
 
 async def switch_language(request: Request) -> Response:

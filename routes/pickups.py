@@ -13,6 +13,7 @@ from pwa import phones
 from pwa.errors import AppError
 from pwa.pickups import booking_form, customer, fields, quotes
 from pwa.pickups.notices import service_text, shift_text, status_text
+from routes._pages import hole
 from routes._web import actor, call, client_address, db, device_key, is_htmx, redirect, render, settings_of
 
 WORDS = {"status_text": status_text, "shift_text": shift_text, "service_text": service_text}
@@ -32,6 +33,10 @@ def _form(request: Request, form: booking_form.Form) -> Response:
         **WORDS,
         **form.notices,
     }
+    if form.blank:  # the same page for every visitor until the shifts change: made once, its key filled in
+        key, holes = ("blank", form.version), {"idempotency_key": form.values["idempotency_key"]}
+        context["idempotency_key"] = hole("idempotency_key")
+        return render(request, "pickups/new.html", context, block="content", cache_key=key, holes=holes)
     return render(request, "pickups/new.html", context, status=form.status, block="content", headers=form.headers)
 
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pwa.pickups import booking, customer, fields, slots, staff
+from pwa.pickups import availability, booking, customer, fields, slots, staff
 from routes._web import actor, call, client_address, db, known_device_key, settings_of
 from routes.api import json_body, requires_key, schemas
 
@@ -40,7 +40,7 @@ async def list_slots(request: Request) -> Response:
         description: A missing or malformed date, or a commune outside the province.
     """
     query = request.query_params
-    found = await call(slots.open_on, db(request), settings_of(request), day=query.get("date"),
+    found = await call(availability.open_on, db(request), settings_of(request), day=query.get("date"),
                        ward_code=query.get("ward_code"))  # fmt: skip
     return JSONResponse({"slots": [slot_json(s) for s in found]})
 

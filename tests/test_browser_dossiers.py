@@ -64,7 +64,9 @@ def test_too_many_wrong_secrets_show_a_clear_wait_page(page: Page, db: Database)
     page.get_by_label("Mã hồ sơ").fill(DOSSIER_CODE)
     for _ in range(6):
         page.get_by_label("4 số cuối điện thoại").fill("0000")
-        page.get_by_role("button", name="Xem hồ sơ").click()
+        # Wait for each answer: a click while the last one is still in flight would be dropped.
+        with page.expect_response(lambda r: r.request.method == "POST" and "/dossiers" in r.url):
+            page.get_by_role("button", name="Xem hồ sơ").click()
         expect(page.locator(".error-summary, #limited").first).to_be_visible()
     expect(page.get_by_role("heading", name="Tạm khóa tra cứu")).to_be_visible()
     expect(page.locator("#limited")).to_contain_text("Bạn có thể thử lại từ")

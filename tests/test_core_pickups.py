@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
 
-from pwa import audit, devices, notify, s10
+from pwa import audit, devices, notify, ratelimit, s10
 from pwa.db import Database
-from pwa.errors import Conflict, Invalid
+from pwa.errors import Conflict, Invalid, RateLimited
 from pwa.models import utcnow
 from pwa.pickups import booking, changes, codes, lookup, slots, staff, tariff, views
 from pwa.pickups.address import suggest
@@ -133,6 +134,54 @@ def test_same_idempotency_key_gives_the_same_booking(db: Database, settings: Set
     assert created and not created_again and again.code == first.code
     with pytest.raises(Invalid):
         booking.submit(db, settings, {**body, "parcels": 3}, device_key=None, idempotency_key="k-1", client=None)
+
+
+def test_retry_gets_its_booking_even_once_the_shift_is_full_or_closed(db: Database, settings: Settings) -> None:
+    day = open_day(settings)
+    set_capacity(db, settings, day, "morning", 1)
+    body = booking_body(settings, date=day.isoformat())
+    first, _ = booking.submit(db, settings, body, device_key=None, idempotency_key="k-1", client=None)
+    full, created = booking.submit(db, settings, body, device_key=None, idempotency_key="k-1", client=None)
+    assert full.code == first.code and not created
+    with db.write() as session:
+        slots.set_closed(session, settings, day=day, closed=True, reason="Lễ", actor="test")
+    closed, created = booking.submit(db, settings, body, device_key=None, idempotency_key="k-1", client=None)
+    assert closed.code == first.code and not created
+    with pytest.raises(Invalid):  # the same key for another body is still refused
+        booking.submit(db, settings, {**body, "parcels": 3}, device_key=None, idempotency_key="k-1", client=None)
+
+
+def test_booking_answers_what_was_stored(db: Database, settings: Settings) -> None:
+    made, _ = booking.submit(
+        db, settings, booking_body(settings, parcels=3), device_key="d" * 64, idempotency_key=None, client=None
+    )
+    with db.read() as session:
+        stored = views.view(session, lookup.get(session, made.code), settings)  # type: ignore[arg-type]
+    assert made == stored
+
+
+def test_no_default_room_refuses_new_shifts_but_not_ones_staff_opened(db: Database, settings: Settings) -> None:
+    closed = replace(settings, pickup_capacity=0)
+    with pytest.raises(slots.SlotFull):
+        make_pickup(db, closed)
+    with db.read() as session:
+        assert all(s.remaining == 0 for s in slots.of_day(session, closed, open_day(settings)))
+    set_capacity(db, closed, open_day(settings), "morning", 2)
+    assert make_pickup(db, closed)
+
+
+def test_failed_bookings_count_against_the_client_and_refused_ones_do_not(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(booking, "BOOK_LIMIT", ratelimit.Limit(count=2, window=600))
+    with pytest.raises(Invalid):
+        booking.submit(db, settings, {"name": "Mai"}, device_key=None, idempotency_key=None, client="c")
+    booking.submit(db, settings, booking_body(settings), device_key=None, idempotency_key=None, client="c")
+    with pytest.raises(RateLimited):
+        booking.submit(db, settings, booking_body(settings), device_key=None, idempotency_key=None, client="c")
+    with db.read() as session:
+        assert ratelimit.hits(session, "pickup_book:c", booking.BOOK_LIMIT) == 2
+        assert len(staff.day_list(session, settings, day=open_day(settings))) == 1
 
 
 def test_every_bad_field_gets_its_own_message(db: Database, settings: Settings) -> None:

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from pwa import i18n
 from pwa.db import Database
 from pwa.dossiers import lookup, timeline
 from pwa.dossiers.fields import normalise_code
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.models import Dossier
 from pwa.settings import Settings
+from pwa.util import Kept
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,13 @@ class Opened:
     view: timeline.View | None
     following: bool = False
     mine: list[timeline.Summary] = field(default_factory=list)
+    version: tuple[object, ...] = ()  # names everything the timeline shows: the same version, the same page
 
 
-def list_mine(db: Database, settings: Settings, *, device_key: str) -> list[timeline.Summary]:
-    """The dossiers this device has opened before, followed ones first."""
+def list_mine(db: Database, settings: Settings, *, device_key: str | None) -> list[timeline.Summary]:
+    """The dossiers this device has opened before, followed ones first (none for a device seen the first time)."""
+    if device_key is None:
+        return []
     with db.read() as session:
         return _mine(session, settings, device_key)
 
@@ -62,8 +67,14 @@ def open_timeline(db: Database, settings: Settings, *, code: str, device_key: st
         if found is None:
             return Opened(code=normalise_code(code), view=None, mine=_mine(session, settings, device_key))
         dossier, grant = found
-        view = timeline.view(session, dossier, today=timeline.today(settings.tz))
-        return Opened(code=dossier.code, view=view, following=grant.following)
+        today = timeline.today(settings.tz)
+        # A dossier's timeline changes only with its events (which move `updated_at`) and the day (its due label).
+        version = (dossier.id, dossier.updated_at.isoformat(), today.isoformat(), i18n.get_locale())
+        view = _VIEWS.get(version) or _VIEWS.put(version, timeline.view(session, dossier, today=today))
+        return Opened(code=dossier.code, view=view, following=grant.following, version=version)
+
+
+_VIEWS: Kept[timeline.View] = Kept(256)
 
 
 def follow(db: Database, *, code: str, device_key: str) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vietnamadminunits import convert_address
-
 from pwa import admin_units
 
 
@@ -24,6 +22,9 @@ def suggest(text: str, province_code: int) -> Suggestion | None:
     text = text.strip()[:300]
     if len(text) < 4:
         return None
+    # Imported here: the library loads numpy, shapely and geopy (~40 MB) that only this needs.
+    from vietnamadminunits import convert_address
+
     try:
         unit = convert_address(text)
     except Exception:  # the library raises plain exceptions for text it cannot read: no suggestion then

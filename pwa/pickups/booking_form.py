@@ -7,18 +7,18 @@ again with everything typed kept, the shifts with room and what went wrong.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlmodel import Session
 from vietnam_provinces import Province
 
 from pwa import admin_units
 from pwa.db import Database
 from pwa.errors import Invalid, RateLimited
 from pwa.i18n import gettext as _
-from pwa.pickups import address, booking, fields, lookup, quotes, slots, tariff
+from pwa.pickups import address, availability, booking, fields, lookup, quotes, slots, tariff
 from pwa.settings import Settings
 
 
@@ -28,6 +28,7 @@ class Form:
 
     values: dict[str, Any]
     days: list[tuple[date, dict[str, slots.Slot]]]
+    version: int | None
     communes: tuple[admin_units.Commune, ...]
     provinces: list[tuple[int, str]]
     quote: tariff.Quote | None
@@ -35,6 +36,9 @@ class Form:
     status: int = 200  # the HTTP status of a form shown again
     headers: dict[str, str] = field(default_factory=dict)
     notices: dict[str, Any] = field(default_factory=dict)  # problem, full + alternatives, already_booked, suggestion
+    # Set for the blank form only: it shows nothing but the shifts of this availability version
+    # (and its own idempotency key), so a page made for one visitor serves the next.
+    blank: bool = False
 
 
 def _by_day(found: list[slots.Slot]) -> list[tuple[date, dict[str, slots.Slot]]]:
@@ -44,31 +48,57 @@ def _by_day(found: list[slots.Slot]) -> list[tuple[date, dict[str, slots.Slot]]]
     return list(days.items())
 
 
-def _form(session: Session, settings: Settings, values: dict[str, Any], **shown: Any) -> Form:
+@cache
+def _provinces() -> list[tuple[int, str]]:
+    return [(int(p.code), p.name) for p in Province.iter_all()]
+
+
+def _form(database: Database, settings: Settings, values: dict[str, Any], **shown: Any) -> Form:
     """The form for these values; an empty day becomes the first shift with room."""
-    open_slots = slots.listing(session, settings)
-    free = [s for s in open_slots if s.remaining > 0]
+    open_slots = availability.listing(database, settings)
+    free = [s for s in open_slots.slots if s.remaining > 0]
     if free and not values.get("date"):
         values = {**values, "date": free[0].day.isoformat(), "shift": free[0].shift}
     values = {**values, "idempotency_key": values.get("idempotency_key") or secrets.token_urlsafe(18)}
     return Form(
         values=values,
-        days=_by_day(open_slots),
+        days=_by_day(list(open_slots.slots)),
+        version=open_slots.version,
         communes=admin_units.communes(settings.province_code),
-        provinces=[(int(p.code), p.name) for p in Province.iter_all()],
+        provinces=_provinces(),
         quote=quotes.live_quote(settings, values),
         **shown,
     )
 
 
+def _blank_values(settings: Settings) -> dict[str, Any]:
+    return {"parcels": "1", "service": "economy", "destination_province": settings.province_code}
+
+
 def show(database: Database, settings: Settings, *, again: str | None, device: str) -> Form:
     """A blank form, or one filled from the failed or earlier booking `again` names if this device manages it."""
-    values: dict[str, Any] = {"parcels": "1", "service": "economy", "destination_province": settings.province_code}
+    if not again:
+        return _blank(database, settings)
+    values = _blank_values(settings)
     with database.read() as session:
-        old = lookup.get(session, again) if again else None
+        old = lookup.get(session, again)
         if old is not None and lookup.may_manage(session, old, device):
             values.update(fields.again(old))
-        return _form(session, settings, values)
+    return _form(database, settings, values)
+
+
+_blanks: dict[tuple[int, int], Form] = {}
+
+
+def _blank(database: Database, settings: Settings) -> Form:
+    """The blank form, made once per availability version; only its idempotency key is new each time."""
+    version = availability.listing(database, settings).version
+    made = _blanks.get((id(settings), version))
+    if made is None:
+        made = replace(_form(database, settings, _blank_values(settings)), blank=True)
+        _blanks.clear()  # one version at a time is all that is ever asked for
+        _blanks[(id(settings), made.version or 0)] = made
+    return replace(made, values={**made.values, "idempotency_key": secrets.token_urlsafe(18)})
 
 
 def book(database: Database, settings: Settings, values: dict[str, Any], *, device: str, client: str) -> str | Form:
@@ -92,8 +122,7 @@ def book(database: Database, settings: Settings, values: dict[str, Any], *, devi
 
 
 def _again(database: Database, settings: Settings, values: dict[str, Any], **shown: Any) -> Form:
-    with database.read() as session:
-        return _form(session, settings, values, **shown)
+    return _form(database, settings, values, **shown)
 
 
 def convert(database: Database, settings: Settings, values: dict[str, Any]) -> Form:

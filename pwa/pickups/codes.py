@@ -12,7 +12,8 @@ _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})  # what Crockford says 
 
 def new_code() -> str:
     """A fresh random booking code (stored without separators)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    bits = secrets.randbits(5 * LENGTH)  # one draw, not one per character
+    return "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(LENGTH))
 
 
 def normalise(text: str) -> str:

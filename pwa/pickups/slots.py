@@ -9,20 +9,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Date, Integer, String, Table, bindparam, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from pwa import audit
-from pwa.db import Database, dialect_insert
+from pwa.db import dialect_insert
 from pwa.errors import Conflict, Invalid
 from pwa.i18n import gettext as _
 from pwa.models import ClosedDay, PickupSlot, utcnow
-from pwa.pickups import validate
 from pwa.settings import Settings
 
 SHIFTS = ("morning", "afternoon")
 HOURS = {"morning": (8, 11), "afternoon": (13, 17)}
+
+# Statements of the booking path, built once: rebuilding an ORM query per call cost more than running it.
+_SLOT: Table = PickupSlot.__table__  # type: ignore[attr-defined]
+_CLOSED: Table = ClosedDay.__table__  # type: ignore[attr-defined]
+_IS_CLOSED = (
+    select(_CLOSED.c.id).where(_CLOSED.c.office == bindparam("office"), _CLOSED.c.day == bindparam("day")).limit(1)
+)
+
+
+def _claim_statement(insert: Any) -> Any:
+    """Make the slot holding `n` places, or take `n` more if they fit, unless the day is a holiday.
+
+    Its id, or no row when the shift is full or the day closed. (SQLite needs the
+    SELECT's WHERE before ON CONFLICT: it has one.)
+    """
+    n, office, day = bindparam("n", type_=Integer), bindparam("office", type_=String), bindparam("day", type_=Date)
+    holiday = select(_CLOSED.c.id).where(_CLOSED.c.office == office, _CLOSED.c.day == day)
+    row = core_select(office, day, bindparam("shift", type_=String), bindparam("capacity", type_=Integer), n)
+    stmt = insert(_SLOT).from_select(["office", "day", "shift", "capacity", "booked"], row.where(~holiday.exists()))
+    return stmt.on_conflict_do_update(
+        index_elements=["office", "day", "shift"],
+        set_={"booked": _SLOT.c.booked + n},
+        where=_SLOT.c.booked + n <= _SLOT.c.capacity,
+    ).returning(_SLOT.c.id)
+
+
+_CLAIM = {"sqlite": _claim_statement(sqlite_insert), "postgresql": _claim_statement(pg_insert)}
 
 
 @dataclass(frozen=True)
@@ -77,7 +107,15 @@ def closed_days(session: Session, settings: Settings, start: date, end: date) ->
 
 def why_closed(session: Session, settings: Settings, day: date, shift: str, now: datetime | None = None) -> str | None:
     """A translated reason this shift cannot be booked, or None if it is open."""
-    now = now or utcnow()
+    if reason := _past_or_not_ours(settings, day, shift, now or utcnow()):
+        return reason
+    if session.connection().execute(_IS_CLOSED, {"office": settings.office_code, "day": day}).first():
+        return _("Bưu điện nghỉ ngày này (ngày lễ). Hãy chọn ngày khác.")
+    return None
+
+
+def _past_or_not_ours(settings: Settings, day: date, shift: str, now: datetime) -> str | None:
+    """Why the shift is closed, from the clock and the settings alone (holidays are in the database)."""
     if shift not in SHIFTS:
         return _("Chọn ca sáng hoặc ca chiều.")
     if day < today(settings, now) or cutoff(settings, day, shift) <= now:
@@ -86,8 +124,6 @@ def why_closed(session: Session, settings: Settings, day: date, shift: str, now:
         return _("Chỉ đặt được trong %(days)d ngày tới.") % {"days": settings.pickup_days_ahead}
     if day.weekday() in settings.pickup_closed_weekdays:
         return _("Bưu điện không lấy hàng vào ngày này trong tuần.")
-    if closed_days(session, settings, day, day):
-        return _("Bưu điện nghỉ ngày này (ngày lễ). Hãy chọn ngày khác.")
     return None
 
 
@@ -177,6 +213,25 @@ def take(session: Session, slot_id: int, n: int = 1) -> bool:
     return bool(session.execute(stmt).rowcount == 1)  # type: ignore[attr-defined]
 
 
+def claim(
+    session: Session, settings: Settings, day: date, shift: str, n: int = 1, now: datetime | None = None
+) -> int | None:
+    """Take `n` places in an open shift (its row made if missing), in one statement; its id.
+
+    None when the shift is closed or full: `why_closed` says which.
+    """
+    if _past_or_not_ours(settings, day, shift, now or utcnow()):
+        return None
+    if n > settings.pickup_capacity:  # a new row would start overfull: check in steps
+        if why_closed(session, settings, day, shift, now):
+            return None
+        slot_id = ensure(session, settings, day, shift)
+        return slot_id if take(session, slot_id, n) else None
+    conn = session.connection()
+    params = {"office": settings.office_code, "day": day, "shift": shift, "capacity": settings.pickup_capacity, "n": n}
+    return conn.execute(_CLAIM[conn.dialect.name], params).scalar()
+
+
 def give_back(session: Session, slot_id: int, n: int = 1) -> None:
     """Free `n` places (a cancellation or a move), never below zero."""
     stmt = (
@@ -206,17 +261,3 @@ def set_closed(session: Session, settings: Settings, *, day: date, closed: bool,
     elif not closed and row is not None:
         session.delete(row)
     audit.record(session, actor=actor, action="pickup.closed_day", subject=f"day:{day}", detail=f"{closed} {reason}")
-
-
-def open_on(database: Database, settings: Settings, *, day: str | None, ward_code: str | None = None) -> list[Slot]:
-    """The open shifts of a day typed `YYYY-MM-DD` (none for a past day); `ward_code`, if given, must be ours."""
-    errors: dict[str, str] = {}
-    on = validate.check_date(day, errors)
-    if ward_code is not None:
-        validate.check_ward(ward_code, settings, errors)
-    if errors:
-        raise Invalid(fields=errors)
-    if on < today(settings):
-        return []
-    with database.read() as session:
-        return listing(session, settings, start=on, days=1)

@@ -111,12 +111,20 @@ def view(session: Session, pickup: Pickup, settings: Settings) -> Booking:
     events = session.exec(
         select(PickupEvent).where(PickupEvent.pickup_id == pickup.id).order_by(col(PickupEvent.at), col(PickupEvent.id))
     ).all()
+    return picture(pickup, settings, list(numbers), [Event(e.status, e.at, e.detail) for e in events])
+
+
+def picture(pickup: Pickup, settings: Settings, tracking_numbers: list[str], timeline: list[Event]) -> Booking:
+    """The picture of a booking from its row and what it holds (as just written: no need to read them back)."""
     commune = admin_units.commune(pickup.ward_code)
-    data = pickup.model_dump(exclude={"id", "device_key", "idempotency_key", "request_hash", "slot_id", "updated_at"})
+    data = pickup.model_dump(exclude=_NOT_SHOWN)
     return Booking(
         **data,
         ward_label=commune.label if commune else str(pickup.ward_code),
         cutoff=slots.cutoff(settings, pickup.day, pickup.shift),
-        tracking_numbers=list(numbers),
-        timeline=[Event(e.status, e.at, e.detail) for e in events],
+        tracking_numbers=tracking_numbers,
+        timeline=timeline,
     )
+
+
+_NOT_SHOWN = {"id", "device_key", "idempotency_key", "request_hash", "slot_id", "updated_at"}
