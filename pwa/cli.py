@@ -43,6 +43,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
+            # A web process busy with a burst of requests answers uvicorn's check late; 5 s (its default)
+            # made it kill and restart healthy processes over and over under load.
+            timeout_worker_healthcheck=30,
             proxy_headers=True,
             log_level="info",
             log_config=uvicorn_log_config(),
