@@ -18,7 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import Scope
 
@@ -68,9 +68,21 @@ def _messages() -> dict[str, str]:
 _CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
-def _render_error(request: Request, status: int, code: str, message: str = "") -> Response:
+def _render_error(
+    request: Request, status: int, code: str, message: str = "", headers: dict[str, str] | None = None
+) -> Response:
     text = _messages().get(code) or message or _messages()["not_found"]
-    return error_response(request, status, code=code, message=text)
+    return error_response(request, status, code=code, message=text, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (one path may have a route per method), for 405's `Allow`."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _child = route.matches({**request.scope, "method": "GET"})
+        if match is not Match.NONE and isinstance(route, Route):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 async def _on_app_error(request: Request, exc: Exception) -> Response:
@@ -83,7 +95,10 @@ async def _on_app_error(request: Request, exc: Exception) -> Response:
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _CODES.get(exc.status_code, "error")
-    return _render_error(request, exc.status_code, code, str(exc.detail))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # RFC 9110: a 405 says which methods the resource does take
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return _render_error(request, exc.status_code, code, str(exc.detail), headers)
 
 
 async def _on_crash(request: Request, exc: Exception) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -11,7 +13,7 @@ from pwa import accounts
 from pwa.db import Database, migrate
 from pwa.dossiers import records
 from pwa.errors import AppError
-from pwa.settings import Settings
+from pwa.settings import MIGRATED_BY_SERVE, Settings
 
 
 def _database() -> Database:
@@ -25,10 +27,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from pwa.logs import uvicorn_log_config
     from pwa.push.supervise import WorkerProcesses
 
+    # Migrate in a child process: the server and its workers then never load Alembic (~11 MB each).
+    subprocess.run([sys.executable, "-m", "pwa.cli", "migrate"], check=True, stdout=subprocess.DEVNULL)
+    os.environ[MIGRATED_BY_SERVE] = "1"
     settings = Settings.from_env()
-    database = Database(settings.database_url)
-    migrate(database)
-    database.dispose()
     # Push delivery runs beside the pages unless turned off (PWA_PUSH_WORKER=0): started here,
     # once, however many web processes uvicorn runs.
     delivery = WorkerProcesses(settings) if settings.push_worker else None
@@ -41,6 +43,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
+            # A web process busy with a burst of requests answers uvicorn's check late; 5 s (its default)
+            # made it kill and restart healthy processes over and over under load.
+            timeout_worker_healthcheck=30,
             proxy_headers=True,
             log_level="info",
             log_config=uvicorn_log_config(),

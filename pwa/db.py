@@ -12,12 +12,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,6 +21,9 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from pwa.settings import ROOT_DIR
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -131,8 +130,14 @@ class Database:
         self.engine.dispose()
 
 
+# Alembic is imported only where it is used: serving pages and delivering pushes never need it
+# (`pwa serve` migrates in a child process), and it costs each process about 11 MB.
+
+
 def alembic_config(db: Database) -> Config:
     """An Alembic configuration pointing at this database."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
@@ -142,11 +147,16 @@ def alembic_config(db: Database) -> Config:
 
 def migrate(db: Database) -> None:
     """Bring the schema up to date."""
+    from alembic import command
+
     command.upgrade(alembic_config(db), "heads")
 
 
 def pending_migrations(db: Database) -> bool:
     """True when the schema lacks a migration the code has."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(db))
     with db.engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())

@@ -17,6 +17,10 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Set by `pwa serve` for the processes it starts, once it has brought the schema up to date itself.
+MIGRATED_BY_SERVE = "PWA_MIGRATED_BY_SERVE"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app needs to know about where and how it runs."""
@@ -89,6 +93,7 @@ class Settings:
             database_url=env.get("DATABASE_URL", ""),
             base_url=env.get("PWA_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             debug=_flag(env.get("PWA_DEBUG")),
+            run_migrations_check=not _flag(env.get(MIGRATED_BY_SERVE)),
             secret_key=env.get("PWA_SECRET_KEY", ""),
             timezone=env.get("PWA_TIMEZONE", "Asia/Ho_Chi_Minh"),
             office_phone=env.get("PWA_OFFICE_PHONE", ""),

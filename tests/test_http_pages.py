@@ -108,3 +108,11 @@ def test_openapi_document_lists_the_api(client: TestClient) -> None:
 def test_pages_are_compressed(client: TestClient) -> None:
     response = client.get("/", headers={"Accept-Encoding": "gzip"})
     assert response.headers.get("content-encoding") == "gzip"
+
+
+def test_a_refused_method_is_told_every_method_the_path_takes(client: TestClient, csrf: str) -> None:
+    answer = client.request("PUT", "/pickups/new", headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, HEAD, POST"
+    api = client.request("PATCH", "/api/v1/slots", json={})
+    assert api.status_code == 405 and api.headers["allow"] == "GET, HEAD"

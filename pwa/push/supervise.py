@@ -33,7 +33,8 @@ def run(*, once: bool = False, nice: int = 0, parent: int | None = None) -> int:
         os.nice(nice)
     settings = Settings.from_env()
     database = Database(settings.database_url)
-    migrate(database)
+    if settings.run_migrations_check:  # false beside `pwa serve`, which has just migrated
+        migrate(database)
     worker = Worker(database, settings)
 
     async def work(stop: asyncio.Event) -> None:
