@@ -4,7 +4,7 @@
 makes each reminder go out once, whatever the number of workers or restarts.
 
 Revision ID: 0009_offices
-Revises: 0002_devices
+Revises: 0008_push_attempts
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from pwa.models.base import UTCDateTime
 
 revision = "0009_offices"
-down_revision = "0002_devices"
+down_revision = "0008_push_attempts"
 branch_labels = None
 depends_on = None
 
