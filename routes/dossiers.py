@@ -35,7 +35,8 @@ def _form(
 async def index(request: Request) -> Response:
     """The lookup form, and the dossiers this phone has opened before."""
     device_key(request)  # a first visit gets its device cookie here, as on every citizen page
-    mine = await call(citizens.list_mine, db(request), settings_of(request), device_key=known_device_key(request))
+    known = known_device_key(request)  # a phone seen for the first time has opened nothing: no need to ask
+    mine = await call(citizens.list_mine, db(request), settings_of(request), device_key=known) if known else []
     return _form(request, mine, code=request.query_params.get("code", "")[:40])
 
 

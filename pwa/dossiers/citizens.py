@@ -63,15 +63,17 @@ def look_up(
 def open_timeline(db: Database, settings: Settings, *, code: str, device_key: str) -> Opened:
     """The timeline, if this device looked the dossier up; else the device's list for the lookup form."""
     with db.read() as session:
-        found = lookup.access(session, code=code, device_key=device_key)
+        found = lookup.access_marks(session, code=code, device_key=device_key)
         if found is None:
             return Opened(code=normalise_code(code), view=None, mine=_mine(session, settings, device_key))
-        dossier, grant = found
         today = timeline.today(settings.tz)
         # A dossier's timeline changes only with its events (which move `updated_at`) and the day (its due label).
-        version = (dossier.id, dossier.updated_at.isoformat(), today.isoformat(), i18n.get_locale())
-        view = _VIEWS.get(version) or _VIEWS.put(version, timeline.view(session, dossier, today=today))
-        return Opened(code=dossier.code, view=view, following=grant.following, version=version)
+        version = (found.dossier_id, found.updated_at.isoformat(), today.isoformat(), i18n.get_locale())
+        view = _VIEWS.get(version)
+        if view is None:
+            dossier = lookup.get_by_id(session, found.dossier_id)
+            view = _VIEWS.put(version, timeline.view(session, dossier, today=today))
+        return Opened(code=found.code, view=view, following=found.following, version=version)
 
 
 _VIEWS: Kept[timeline.View] = Kept(256)

@@ -13,7 +13,10 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import Table, bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pwa import devices, phones, ratelimit
@@ -101,6 +104,39 @@ def access(session: Session, *, code: str, device_key: str) -> tuple[Dossier, Do
         .where(Dossier.code == normalise_code(code), DossierAccess.device_key == device_key)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What tells whether a device may open a dossier and whether its kept timeline is still current."""
+
+    dossier_id: int
+    code: str
+    updated_at: datetime
+    following: bool
+
+
+_DOSSIER: Table = Dossier.__table__  # type: ignore[attr-defined]
+_ACCESS: Table = DossierAccess.__table__  # type: ignore[attr-defined]
+_ACCESS_MARKS = (
+    sa_select(_DOSSIER.c.id, _DOSSIER.c.code, _DOSSIER.c.updated_at, _ACCESS.c.following)
+    .join_from(_DOSSIER, _ACCESS, _ACCESS.c.dossier_id == _DOSSIER.c.id)
+    .where(_DOSSIER.c.code == bindparam("code"), _ACCESS.c.device_key == bindparam("device"))
+)
+
+
+def access_marks(session: Session, *, code: str, device_key: str) -> Marks | None:
+    """`access` in one light query (a prebuilt statement, no ORM rows): None if the device never looked it up."""
+    row = session.execute(_ACCESS_MARKS, {"code": normalise_code(code), "device": device_key}).first()
+    return Marks(dossier_id=row[0], code=row[1], updated_at=row[2], following=bool(row[3])) if row else None
+
+
+def get_by_id(session: Session, dossier_id: int) -> Dossier:
+    """The dossier with this id (which the caller just found)."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise not_found()
+    return dossier
 
 
 def set_following(session: Session, *, code: str, device_key: str, following: bool) -> Dossier:
