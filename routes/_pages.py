@@ -16,7 +16,7 @@ def hole(name: str) -> str:
     return f"{_HOLE}{name.replace('_', 'x')}{_HOLE}"
 
 
-PAGES: Kept[str] = Kept(512)  # rendered pages by template, block, language, path and key
+PAGES: Kept[str] = Kept(128)  # rendered pages by template, block, language, path and key
 
 
 def fill(html: str, values: dict[str, str]) -> str:

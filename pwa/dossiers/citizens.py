@@ -76,7 +76,7 @@ def open_timeline(db: Database, settings: Settings, *, code: str, device_key: st
         return Opened(code=found.code, view=view, following=found.following, version=version)
 
 
-_VIEWS: Kept[timeline.View] = Kept(256)
+_VIEWS: Kept[timeline.View] = Kept(128)
 
 
 def follow(db: Database, *, code: str, device_key: str) -> str:
