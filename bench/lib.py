@@ -240,3 +240,15 @@ def twin(spec: Path, env: dict[str, str], log: Path, *, workers: int = 1) -> Ser
     port = free_port()
     cmd = [PYTHON, "-m", "bench.bare", "--port", str(port), "--workers", str(workers)]
     return Server(cmd, {**env, "BENCH_BARE_SPEC": str(spec)}, f"http://127.0.0.1:{port}", log)
+
+
+# A valid booking in a commune of the office's province (the bench's API POST and core writes send it).
+BOOKING = {
+    "name": "Hoàng Thị Mai",
+    "phone": "0912 345 678",
+    "ward_code": 2020,
+    "street": "Thôn Nà Pài",
+    "parcels": 1,
+    "weight_kg": 2.5,
+    "service": "express",
+}

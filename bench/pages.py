@@ -101,15 +101,7 @@ end
     )
 
 
-BOOKING = {
-    "name": "Hoàng Thị Mai",
-    "phone": "0912 345 678",
-    "ward_code": 2020,
-    "street": "Thôn Nà Pài",
-    "parcels": 1,
-    "weight_kg": 2.5,
-    "service": "express",
-}
+BOOKING = lib.BOOKING
 
 
 def get(url: str, headers: list[str] = ()) -> tuple[int, str, bytes]:  # type: ignore[assignment]

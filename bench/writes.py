@@ -36,15 +36,7 @@ from pwa.settings import Settings  # noqa: E402
 N = int(os.environ.get("BENCH_BOOKINGS", "300"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TARGET = 0.3
-BODY = {
-    "name": "Hoàng Thị Mai",
-    "phone": "0912 345 678",
-    "ward_code": 2020,
-    "street": "Thôn Nà Pài",
-    "parcels": 1,
-    "weight_kg": 2.5,
-    "service": "express",
-}
+BODY = lib.BOOKING
 
 
 def book(database: Database, settings: Settings, body: dict[str, Any], key: str) -> None:
