@@ -32,7 +32,7 @@ async def index(request: Request) -> Response:
         near=near,
     )
     context = {"listing": listing, "section": "offices", "located": near is not None}
-    return render(request, "offices/index.html", context, block="results")
+    return render(request, "offices/index.html", context, block="results", cache_key=("list", listing.version))
 
 
 async def show(request: Request) -> Response:

@@ -98,3 +98,15 @@ def test_pages_made_once_carry_each_sessions_own_working_token(client: TestClien
     assert theirs != _header_token(client.get("/").text)
     refused = client.post("/dossiers", data={"csrf_token": theirs, "code": "H19.22-000", "secret": "1"})
     assert refused.status_code == 403
+
+
+def test_the_places_list_shows_a_change_made_here_at_once(client: TestClient, db: Database, settings: Settings) -> None:
+    from pwa.offices import importer
+
+    header = "code,name,kind,ward_code,address,phone,lat,lon,opening_hours,services\n"
+    row = "BK-T1,{name},commune_post_office,2020,Thôn Nà Pài,0209 3870 123,22.15,105.72,Mo-Fr 07:00-17:00,parcels\n"
+    importer.import_offices(db, settings, header + row.format(name="Bưu điện xã Thử"), actor="test")
+    assert "Bưu điện xã Thử" in client.get("/offices").text
+    importer.import_offices(db, settings, header + row.format(name="Bưu điện xã Đổi Tên"), actor="test")
+    again = client.get("/offices").text
+    assert "Bưu điện xã Đổi Tên" in again and "Bưu điện xã Thử" not in again

@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from pwa import admin_units, devices, topics
+from pwa import admin_units, devices, i18n, topics
 from pwa.db import Database
 from pwa.errors import NotFound
 from pwa.i18n import gettext as _
 from pwa.models import DeviceTopic, Notice, Office, PaymentDay, utcnow
 from pwa.offices import hours, search, views
 from pwa.settings import Settings
+from pwa.util import Kept
 
 ANNOUNCEMENT_DAYS = 30
 MAX_ANNOUNCEMENTS = 5
@@ -58,13 +59,24 @@ def find(
     """Places matching `q` (name, commune, address, old commune or district names; accents optional),
     in one commune if asked, nearest first if `near` is given, else by commune and name."""
     now = now or utcnow()
+    # A list changes with the minute (open or closed), the places' data and the language: kept per
+    # minute, retired at once by any write of this process, at most a minute behind other processes'.
+    minute = now.replace(second=0, microsecond=0)
+    version = (db.url, q.strip(), ward_code, near, minute.isoformat(), db.local_writes, i18n.get_locale())
+    kept = _LISTINGS.get(version)
+    if kept is not None:
+        return kept
     with db.read() as session:
         offices = _matching(session, q, ward_code, settings.province_code)
         coming = _next_payments(session, [int(o.id or 0) for o in offices], now, settings)
         found = [_place(o, now, settings, coming, near) for o in offices]
     if near is not None:
         found.sort(key=lambda p: (p.distance_km or 0.0, p.name))
-    return views.Listing(tuple(found[:MAX_RESULTS]), q.strip(), ward_code, near, now)
+    listing = views.Listing(tuple(found[:MAX_RESULTS]), q.strip(), ward_code, near, now, version)
+    return _LISTINGS.put(version, listing)
+
+
+_LISTINGS: Kept[views.Listing] = Kept(128)
 
 
 def _place(

@@ -112,6 +112,7 @@ class Listing:
     ward_code: int | None
     near: tuple[float, float] | None
     as_of: datetime
+    version: tuple[object, ...] = ()  # names everything the list shows: the same version, the same page
 
 
 def payment(row: PaymentDay) -> Payment:
