@@ -35,7 +35,13 @@ def scores(url: str, out: Path) -> dict[str, int]:
         f"--only-categories={','.join(CATEGORIES)}",
         "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
     ]  # fmt: skip
-    subprocess.run(cmd, env={**os.environ, "CHROME_PATH": CHROME}, check=True, capture_output=True, timeout=300)
+    for attempt in (1, 2):  # Chromium sometimes fails to start for Lighthouse here: one more try, then say why
+        done = subprocess.run(cmd, env={**os.environ, "CHROME_PATH": CHROME}, capture_output=True, timeout=300)
+        if done.returncode == 0:
+            break
+        if attempt == 2:
+            tail = done.stderr.decode(errors="replace").strip().splitlines()[-5:]
+            raise RuntimeError(f"lighthouse failed on {url}: " + " | ".join(tail))
     report = json.loads(out.read_text())
     return {c: round(100 * (report["categories"][c]["score"] or 0)) for c in CATEGORIES}
 
