@@ -6,9 +6,6 @@ import math
 import re
 from functools import lru_cache
 
-from vietnamadminunits import convert_address
-from vietnamadminunits.database import query
-
 from pwa import admin_units
 
 EARTH_RADIUS_KM = 6371.0
@@ -32,6 +29,10 @@ def communes_by_old_name(q: str, province_code: int) -> frozenset[int]:
     key = re.sub(r"[^a-z0-9]", "", needle(q))
     if len(key) < 3:
         return frozenset()
+    # Imported on the first search by name: the library brings numpy and shapely (~40 MB) into a
+    # process that may never need them.
+    from vietnamadminunits.database import query
+
     # The key is [a-z0-9] only, so it is safe inside the library's SQL; its keys are folded names.
     rows = query(
         "SELECT DISTINCT ward, district, province FROM admin_units_legacy "
@@ -44,6 +45,8 @@ def communes_by_old_name(q: str, province_code: int) -> frozenset[int]:
 @lru_cache(maxsize=4096)
 def _converted(ward: str, district: str, province: str) -> tuple[int, int]:
     """(new ward code, its province code) for an old commune, or (0, 0)."""
+    from vietnamadminunits import convert_address
+
     try:
         unit = convert_address(f"{ward}, {district}, {province}")
     except Exception:  # the library raises plain exceptions for units it cannot map
