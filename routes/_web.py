@@ -80,6 +80,22 @@ def _options_html(pairs: tuple[tuple[Any, Any], ...]) -> str:
     return "".join(f'<option value="{escape(v)}">{escape(text)}</option>' for v, text in pairs)
 
 
+def qr_svg(link: str, *, scale: int = 5) -> str:
+    """A QR code of `link` as inline SVG (segno); pages give the link as text too."""
+    import segno  # only the pages that show a code need it
+
+    return str(segno.make(link, error="m").svg_inline(scale=scale, dark="#000", light="#fff", omitsize=False))
+
+
+YEAR = 365 * 24 * 3600
+
+
+def remember(response: Response, request: Request, name: str, value: str) -> Response:
+    """Keep a choice on this device for a year (language, commune): HttpOnly, SameSite=Lax, Secure over https."""
+    response.set_cookie(name, value, max_age=YEAR, samesite="lax", httponly=True, secure=settings_of(request).https)
+    return response
+
+
 def db(request: Request) -> Database:
     """The app's database (owned by the lifespan)."""
     database: Database = request.state.db

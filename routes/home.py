@@ -7,21 +7,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pwa import i18n
-from pwa.offices import directory
-from routes._web import call, db, known_device_key, redirect, render, safe_next, settings_of
+from pwa.offices import directory, search
+from routes._web import call, db, known_device_key, redirect, remember, render, safe_next, settings_of
 from routes.offices import COMMUNE_COOKIE
 
 
 async def show(request: Request) -> Response:
     """The home page: the three jobs, one tap each, and the chosen commune's next payment day."""
-    chosen = request.cookies.get(COMMUNE_COOKIE, "")
-    if not (chosen.isdigit() and len(chosen) < 9):
+    chosen = search.parse_ward(request.cookies.get(COMMUNE_COOKIE))
+    if chosen is None:
         return render(request, "home/index.html", cache_key=("home",))  # the same for everyone: made once
     payday = await call(
         directory.next_payment_day,
         db(request),
         settings_of(request),
-        ward_code=int(chosen),
+        ward_code=chosen,
         device_key=known_device_key(request),
     )
     return render(request, "home/index.html", {"payday": payday})  # this phone's commune: never shared
@@ -37,16 +37,7 @@ async def switch_language(request: Request) -> Response:
     lang = request.query_params.get("to", "")
     target = safe_next(request.query_params.get("next"))
     response = redirect(target, status=303)
-    if lang in i18n.LANGUAGES:
-        response.set_cookie(
-            "lang",
-            lang,
-            max_age=365 * 24 * 3600,
-            samesite="lax",
-            httponly=True,
-            secure=settings_of(request).https,
-        )
-    return response
+    return remember(response, request, "lang", lang) if lang in i18n.LANGUAGES else response
 
 
 routes = [

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import segno
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from pwa import i18n
 from pwa.offices import directory, search
-from routes._web import call, db, device_key, known_device_key, redirect, render, safe_next, settings_of
+from routes._web import (
+    call,
+    db,
+    device_key,
+    known_device_key,
+    qr_svg,
+    redirect,
+    remember,
+    render,
+    safe_next,
+    settings_of,
+)
 
 COMMUNE_COOKIE = "pwa_commune"  # the commune whose next payment day the home page shows
-
-
-def _ward(value: str | None) -> int | None:
-    text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 9 else None
 
 
 async def index(request: Request) -> Response:
@@ -28,7 +33,7 @@ async def index(request: Request) -> Response:
         db(request),
         settings_of(request),
         q=params.get("q", "")[:100],
-        ward_code=_ward(params.get("ward_code")),
+        ward_code=search.parse_ward(params.get("ward_code")),
         near=near,
     )
     context = {"listing": listing, "section": "offices", "located": near is not None}
@@ -53,21 +58,7 @@ async def poster(request: Request) -> Response:
     settings = settings_of(request)
     detail = await call(directory.show, db(request), settings, code=request.path_params["code"])
     link = f"{settings.base_url}/offices/{detail.place.code}?remind=1#remind"
-    qr = segno.make(link, error="m")
-    svg = str(qr.svg_inline(scale=8, dark="#000", light="#fff", omitsize=False))
-    return render(request, "offices/poster.html", {"detail": detail, "qr": svg, "link": link})
-
-
-def _remember(response: Response, request: Request, ward_code: int) -> Response:
-    response.set_cookie(
-        COMMUNE_COOKIE,
-        str(ward_code),
-        max_age=365 * 24 * 3600,
-        samesite="lax",
-        httponly=True,
-        secure=settings_of(request).https,
-    )
-    return response
+    return render(request, "offices/poster.html", {"detail": detail, "qr": qr_svg(link, scale=8), "link": link})
 
 
 async def remind(request: Request) -> Response:
@@ -83,13 +74,13 @@ async def remind(request: Request) -> Response:
     )
     target = safe_next(back, f"/offices/{followed.office_code}?following=1#remind")
     response = redirect(target, request=request)
-    return _remember(response, request, followed.ward_code)
+    return remember(response, request, COMMUNE_COOKIE, str(followed.ward_code))
 
 
 async def choose(request: Request) -> Response:
     """Show this place's commune's next payment day on the home page (kept on this device)."""
     detail = await call(directory.show, db(request), settings_of(request), code=request.path_params["code"])
-    return _remember(redirect("/", request=request), request, detail.place.ward_code)
+    return remember(redirect("/", request=request), request, COMMUNE_COOKIE, str(detail.place.ward_code))
 
 
 routes = [

@@ -6,8 +6,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pwa.errors import Invalid
-from pwa.i18n import gettext as _
 from pwa.offices import directory, search
 from routes._web import call, db, settings_of
 
@@ -27,18 +25,13 @@ async def list_offices(request: Request) -> Response:
         description: '`near` or `ward_code` is not readable.'
     """
     params = request.query_params
-    near = search.parse_near(params.get("near"))
-    if params.get("near") and near is None:
-        raise Invalid(fields={"near": _("near phải có dạng LAT,LON, ví dụ 22.147,105.835.")})
-    ward = params.get("ward_code", "").strip()
-    if ward and not (ward.isdigit() and len(ward) < 9):
-        raise Invalid(fields={"ward_code": _("ward_code phải là mã số xã/phường.")})
+    near, ward = search.filters(params.get("near"), params.get("ward_code"))
     listing = await call(
         directory.find,
         db(request),
         settings_of(request),
         q=params.get("q", "")[:100],
-        ward_code=int(ward) if ward else None,
+        ward_code=ward,
         near=near,
     )
     return JSONResponse({"offices": [place.as_json() for place in listing.places]})

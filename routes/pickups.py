@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,7 +13,7 @@ from pwa.errors import AppError
 from pwa.pickups import booking_form, customer, fields, quotes
 from pwa.pickups.notices import service_text, shift_text, status_text
 from routes._pages import hole
-from routes._web import actor, call, client_address, db, device_key, is_htmx, redirect, render, settings_of
+from routes._web import actor, call, client_address, db, device_key, is_htmx, qr_svg, redirect, render, settings_of
 
 WORDS = {"status_text": status_text, "shift_text": shift_text, "service_text": service_text}
 
@@ -74,12 +73,6 @@ async def quote(request: Request) -> Response:
     )
 
 
-def qr_svg(code: str, settings_base: str) -> str:
-    """The booking's QR code (its page's address) as an inline SVG; the page gives the code as text too."""
-    qr = segno.make(f"{settings_base}/pickups/{code}", error="m")
-    return str(qr.svg_inline(scale=5, dark="#000", light="#fff", omitsize=False))
-
-
 async def show(request: Request) -> Response:
     """Confirmation and status timeline: safe to reload, share and open later."""
     code, device = request.path_params["code"], device_key(request)
@@ -93,7 +86,7 @@ def _detail(request: Request, page: customer.Detail) -> Response:
         "b": made,
         "manage": page.manage,
         "changeable": page.changeable,
-        "qr": qr_svg(made.code, settings_of(request).base_url),
+        "qr": qr_svg(f"{settings_of(request).base_url}/pickups/{made.code}"),
         "phone_masked": phones.masked(made.phone),
         "shown_name": page.shown_name,
         "free": page.free,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -184,7 +184,7 @@ def test_staff_plan_and_cancel_a_payment_day(db: Database, settings: Settings) -
     staff.save_payment_day(db, settings, form, actor=audit.actor(staff="lan"))
     assert [p.kind for p in staff.editing(db, settings, code="BDVHX-CHOMOI").payments] == ["merit"]
     assert staff.remove_payment_day(
-        db, settings, code="BDVHX-CHOMOI", kind="merit", day=date.fromisoformat(form["date"]), actor="staff:lan"
+        db, settings, code="BDVHX-CHOMOI", kind="merit", day=form["date"], actor="staff:lan"
     )
     assert staff.editing(db, settings, code="BDVHX-CHOMOI").payments == ()
 
@@ -241,3 +241,9 @@ def test_the_import_commands_name_the_bad_line_then_import_a_fixed_file_once(db:
     days.write_text(days_csv(("BDVHX-CHODON", "merit", local_today() + timedelta(days=1), "13:30", "16:30")))
     done = pwa(["import-payment-days", str(days)], db, tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == "1 created, 0 updated, 0 unchanged"
+
+
+def test_cancelling_a_payment_day_with_a_garbled_date_names_the_field(db: Database, settings: Settings) -> None:
+    with pytest.raises(Invalid) as refused:
+        staff.remove_payment_day(db, settings, code="BDVHX-CHOMOI", kind="merit", day="5/12", actor="staff:lan")
+    assert "date" in refused.value.fields

@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 
 from pwa import admin_units
+from pwa.errors import Invalid
+from pwa.i18n import gettext as _
 
 EARTH_RADIUS_KM = 6371.0
 MAX_OLD_UNITS = 60  # conversions per query: an old district has at most ~20 communes
@@ -76,3 +78,19 @@ def parse_near(value: str | None) -> tuple[float, float] | None:
     if len(parts) != 2 or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return lat, lon
+
+
+def parse_ward(value: str | None) -> int | None:
+    """A commune code as a query or cookie carries it (digits, at most 8); None for anything else."""
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 9 else None
+
+
+def filters(near: str | None, ward_code: str | None) -> tuple[tuple[float, float] | None, int | None]:
+    """The API's `near` and `ward_code`, each absent or readable; Invalid names the one that is not."""
+    found_near, found_ward = parse_near(near), parse_ward(ward_code)
+    if near and found_near is None:
+        raise Invalid(fields={"near": _("near phải có dạng LAT,LON, ví dụ 22.147,105.835.")})
+    if (ward_code or "").strip() and found_ward is None:
+        raise Invalid(fields={"ward_code": _("ward_code phải là mã số xã/phường.")})
+    return found_near, found_ward

@@ -87,17 +87,21 @@ def _key(new: places.NewPaymentDay) -> str:
     return f"{new.kind} {new.day.isoformat()} {new.opens}-{new.closes}"
 
 
-def remove_payment_day(db: Database, settings: Settings, *, code: str, kind: str, day: date, actor: str) -> bool:
-    """Cancel a payment day; True if there was one."""
+def remove_payment_day(db: Database, settings: Settings, *, code: str, kind: str, day: str, actor: str) -> bool:
+    """Cancel a payment day (`day` as the form sends it, YYYY-MM-DD); True if there was one."""
+    try:
+        on = date.fromisoformat(day.strip())
+    except ValueError as exc:
+        raise Invalid(fields={"date": _("Nhập ngày dạng YYYY-MM-DD, ví dụ 2026-12-05.")}) from exc
     with db.write() as session:
         office_id = session.exec(select(Office.id).where(Office.code == code.strip().upper()[:20])).first()
         if office_id is None:
             raise NotFound(_("Không có điểm bưu điện mã này."))
         stmt = delete(PaymentDay).where(
-            col(PaymentDay.office_id) == office_id, col(PaymentDay.kind) == kind, col(PaymentDay.day) == day
+            col(PaymentDay.office_id) == office_id, col(PaymentDay.kind) == kind, col(PaymentDay.day) == on
         )
         removed = bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
         if removed:
-            detail = f"{kind} {day.isoformat()}"
+            detail = f"{kind} {on.isoformat()}"
             audit.record(session, actor=actor, action="payment_day.remove", subject=f"office:{code}", detail=detail)
     return removed
