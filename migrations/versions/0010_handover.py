@@ -20,9 +20,9 @@ from alembic import op
 from pwa.models.base import UTCDateTime
 
 revision = "0010_handover"
-down_revision = "0009_offices"
+down_revision = ("0009_offices", "0003_pickups")  # also merges the pickups branch, whose table it changes
 branch_labels = None
-depends_on = "0003_pickups"  # the table it changes lives on that branch
+depends_on = None
 
 
 def upgrade() -> None:

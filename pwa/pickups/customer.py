@@ -16,7 +16,7 @@ from pwa.db import Database
 from pwa.errors import AppError, Invalid, NotFound
 from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import actions, changes, lookup, slots, validate, views
+from pwa.pickups import actions, changes, lookup, objections, slots, validate, views
 from pwa.pickups.views import Booking
 from pwa.settings import Settings
 
@@ -138,6 +138,21 @@ def _refused(database: Database, settings: Settings, code: str, failure: AppErro
         pickup = lookup.get(session, code)
         assert pickup is not None
         return _detail(session, settings, pickup, True, failure)
+
+
+def object_on_device(
+    database: Database, settings: Settings, *, code: str, device: str, data: dict[str, Any], actor: str
+) -> Detail | None:
+    """ "That's not what happened" from a device that manages the booking; None when recorded, else its page."""
+    try:
+        with database.write() as session:
+            objections.raise_objection(session, settings, lookup.for_change(session, code, device), data=data,
+                                       actor=actor)  # fmt: skip
+    except NotFound:
+        raise
+    except AppError as exc:
+        return _refused(database, settings, code, exc)
+    return None
 
 
 def mine(database: Database, settings: Settings, *, device: str) -> list[Booking]:

@@ -11,6 +11,7 @@ from pwa import notify
 from pwa.i18n import gettext as _
 from pwa.models import Pickup, PickupFollow
 from pwa.pickups import codes
+from pwa.pickups.views import Booking
 
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # the province's time, for the hour of a call in a message
 
@@ -59,7 +60,7 @@ def reason_text(reason: str) -> str:
     return words.get(reason, reason)
 
 
-def failure_text(pickup: Pickup, tz: tzinfo | None = None) -> str:
+def failure_text(pickup: Pickup | Booking, tz: tzinfo | None = None) -> str:
     """`Khách không nghe máy (gọi lúc 09:40) – ghi chú`."""
     text = reason_text(pickup.failure_reason)
     if pickup.called_at is not None:

@@ -89,14 +89,6 @@ def object_by_phone(
         return views.view(session, pickup, settings)
 
 
-def object_on_device(
-    database: Database, settings: Settings, *, code: str, device: str, data: dict[str, Any], actor: str
-) -> None:
-    """The booking page's objection, from a device that manages the booking."""
-    with database.write() as session:
-        raise_objection(session, settings, lookup.for_change(session, code, device), data=data, actor=actor)
-
-
 def count_open(session: Session) -> int:
     """How many objections wait for staff."""
     query = select(func.count()).select_from(PickupObjection).where(col(PickupObjection.closed_at).is_(None))

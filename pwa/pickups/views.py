@@ -25,6 +25,17 @@ class Event:
     at: datetime
     detail: str
 
+    @property
+    def slot(self) -> tuple[date, str] | None:
+        """The new shift of a move or reschedule (`2026-12-05/morning`), else None."""
+        day, _sep, shift = self.detail.partition("/")
+        if self.status not in ("moved", "rescheduled") or not shift:
+            return None
+        try:
+            return date.fromisoformat(day), shift
+        except ValueError:
+            return None
+
 
 @dataclass(frozen=True)
 class Objection:
