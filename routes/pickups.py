@@ -132,9 +132,7 @@ async def objection(request: Request) -> Response:
     values = {name: str(form.get(name, ""))[:2000] for name in ("kind", "text")}
     refused = await call(customer.object_on_device, db(request), settings_of(request), code=code,
                          device=device_key(request), data=values, actor=actor(request))  # fmt: skip
-    return (
-        _detail(request, refused, values) if refused else redirect(f"/pickups/{code}", request=request)
-    )
+    return _detail(request, refused, values) if refused else redirect(f"/pickups/{code}", request=request)
 
 
 async def mine(request: Request) -> Response:

@@ -42,7 +42,7 @@ def cancel(
     and its customer may then reschedule the same booking.
     """
     transitions.check(pickup.status, "cancelled", role)
-    if role == "customer":
+    if role == "customer" and pickup.status in ACTIVE:
         _check_changeable(settings, pickup, now)
     if pickup.status != "failed" or pickup.day >= slots.today(settings, now):
         slots.give_back(session, pickup.slot_id)

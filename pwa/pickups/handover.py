@@ -74,7 +74,8 @@ def collect(
     transitions.check(pickup.status, "collected", role)
     if role == "courier" and is_locked(pickup):
         raise locked()
-    count = validate.whole_number(parcels, digits=3)
+    # A JSON number, or digits typed in a form.
+    count = parcels if type(parcels) is int else validate.whole_number(parcels, digits=3)
     if count is None or not 1 <= count <= pickup.parcels:
         raise Invalid(fields={"parcels": _("Số kiện đã lấy từ 1 đến %(n)d.") % {"n": pickup.parcels}})
     typed = handover_code.strip() if isinstance(handover_code, str) else handover_code
