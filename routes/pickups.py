@@ -97,7 +97,7 @@ def _detail(request: Request, page: customer.Detail, values: dict[str, str] | No
         "changeable": page.changeable,
         "qr": qr_svg(link),
         "failure_text": lambda b: failure_text(b, settings.tz),
-        "objection_kinds": objections.KINDS if made.status != "collected" else objections.FOR_STATUS["collected"],
+        "objection_kinds": objections.FOR_STATUS.get(made.status, ()),
         "values": values or {},
         "phone_masked": phones.masked(made.phone),
         "shown_name": page.shown_name,

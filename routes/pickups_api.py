@@ -174,7 +174,7 @@ async def reschedule(request: Request) -> Response:
 
 async def objection(request: Request) -> Response:
     """
-    summary: "That's not what happened": the customer's account of a failure or a collection without the code.
+    summary: The customer says that is not what happened, about a failure or a collection without the code.
     parameters:
       - {name: code, in: path, required: true, schema: {type: string}}
       - {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 100}}

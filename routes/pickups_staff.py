@@ -27,6 +27,7 @@ def _render(request: Request, page: staff.DayPage) -> Response:
         "next": page.next,
         "errors": page.errors,
         "couriers": page.couriers,
+        "values": page.values,
         "objections": page.objections,
         "reasons": handover.REASONS,
         "reason_text": reason_text,

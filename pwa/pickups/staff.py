@@ -114,6 +114,7 @@ class DayPage:
     capacity: list[slots.Slot]
     closed: str | None
     couriers: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)  # what was typed into a refused action, by "<code>-<field>"
     objections: int = 0  # open objections on any day
     errors: dict[str, str] = field(default_factory=dict)
     code: int = 200  # the HTTP status
@@ -136,6 +137,7 @@ def day_page(
     query: dict[str, str],
     errors: dict[str, str] | None = None,
     code: int = 200,
+    values: dict[str, str] | None = None,
 ) -> DayPage:
     """The day, shift and status chosen in `query`; a bad date shows today and says so (400)."""
     errors, problems = dict(errors or {}), dict[str, str]()
@@ -150,7 +152,7 @@ def day_page(
         capacity = slots.of_day(session, settings, day)
         closed = slots.closed_days(session, settings, day, day).get(day)
         couriers, waiting = accounts.couriers(session), objections.count_open(session)
-    return DayPage(day, shift, status, listed, capacity, closed, couriers, waiting, errors, code)
+    return DayPage(day, shift, status, listed, capacity, closed, couriers, dict(values or {}), waiting, errors, code)
 
 
 def act(
@@ -169,7 +171,8 @@ def act(
             change(session, settings, code=code, action=form.get("action", ""), data=form, actor=actor, role=role)
     except AppError as exc:
         errors = {f"{code}-{k}": v for k, v in exc.fields.items()} or {f"{code}-action": exc.message}
-        return day_page(database, settings, query=query, errors=errors, code=exc.status)
+        typed = {f"{code}-{k}": v for k, v in form.items()}  # shown again beside the booking
+        return day_page(database, settings, query=query, errors=errors, code=exc.status, values=typed)
     return None
 
 
