@@ -180,7 +180,11 @@ self.addEventListener("push", (event) => {
     icon: NOTIFICATION_ICON,
     badge: NOTIFICATION_ICON,
     renotify: Boolean(note.tag),
-    data: { url: note.navigate || "/notifications" },
+    actions: (note.actions || []).map((a) => ({ action: a.action, title: a.title })),
+    data: {
+      url: note.navigate || "/notifications",
+      actions: Object.fromEntries((note.actions || []).map((a) => [a.action, a.navigate])),
+    },
   };
   event.waitUntil(self.registration.showNotification(title, options));
 });
@@ -206,13 +210,15 @@ async function openTarget(url) {
   return self.clients.openWindow(target.href);
 }
 
-async function handleNotificationClick(notification) {
+async function handleNotificationClick(notification, action) {
   notification.close();
-  return openTarget((notification.data && notification.data.url) || "/notifications");
+  const data = notification.data || {};
+  const chosen = action && data.actions && data.actions[action];
+  return openTarget(chosen || data.url || "/notifications");
 }
 
 self.addEventListener("notificationclick", (event) => {
-  event.waitUntil(handleNotificationClick(event.notification));
+  event.waitUntil(handleNotificationClick(event.notification, event.action));
 });
 
 self.addEventListener("pushsubscriptionchange", (event) => {

@@ -16,7 +16,7 @@ from pwa.i18n import gettext as _
 from pwa.models import ApiKey, StaffUser, utcnow
 from pwa.security import hash_api_key, hash_password, new_api_key, verify_password
 
-ROLES = ("admin", "staff")
+ROLES = ("admin", "staff", "courier")  # a courier signs in to their round only
 SCOPES = ("pickups", "dossiers", "notices")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
@@ -33,7 +33,7 @@ def validate_staff(username: str, password: str, role: str) -> dict[str, str]:
     if len(password) < MIN_PASSWORD:
         errors["password"] = _("Mật khẩu cần ít nhất %(n)d ký tự.") % {"n": MIN_PASSWORD}
     if role not in ROLES:
-        errors["role"] = _("Vai trò phải là admin hoặc staff.")
+        errors["role"] = _("Vai trò phải là admin, staff hoặc courier.")
     return errors
 
 
@@ -63,6 +63,15 @@ def get_staff(session: Session, *, staff_id: int) -> StaffUser | None:
     """An active staff account by id (sessions store the id)."""
     user = session.get(StaffUser, staff_id)
     return user if user is not None and user.active else None
+
+
+def couriers(session: Session) -> list[str]:
+    """Usernames that may be given a round: active couriers first, then counter staff who go out themselves."""
+    query = select(StaffUser.username, StaffUser.role).where(
+        col(StaffUser.active).is_(True), col(StaffUser.role).in_(("courier", "staff"))
+    )
+    rows = session.exec(query).all()
+    return [name for role, name in sorted((role != "courier", name) for name, role in rows)]
 
 
 def list_staff(session: Session) -> Sequence[StaffUser]:

@@ -31,6 +31,7 @@ from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, Securit
 from pwa.settings import Settings
 from routes import (
     api,
+    courier_api,
     dossiers,
     dossiers_api,
     dossiers_staff,
@@ -169,7 +170,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *api.routes,
         *dossiers.routes + dossiers_api.routes + dossiers_staff.routes,
         *notifications.routes + push_api.routes + notices_staff.routes,
-        *pickups_api.routes,
+        *pickups_api.routes + courier_api.routes,
         *pickups.routes,
         *pickups_staff.routes,
         *offices_api.routes + offices.routes + offices_staff.routes,

@@ -89,3 +89,13 @@ class RateLimited(AppError):
     def default_message(self) -> str:
         minutes = max(1, (self.retry_after + 59) // 60)
         return _("Bạn đã thử quá nhiều lần. Hãy thử lại sau %(minutes)d phút.") % {"minutes": minutes}
+
+
+class Locked(AppError):
+    """A route closed for one subject after too many wrong tries (RFC 4918's 423)."""
+
+    status = 423
+    code = "locked"
+
+    def default_message(self) -> str:
+        return _("Đã khóa do nhập sai quá nhiều lần.")

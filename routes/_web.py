@@ -266,8 +266,11 @@ async def current_staff(request: Request) -> accounts.Member | None:
     return staff
 
 
-def staff_required(role: str | None = None) -> Callable[[Handler], Handler]:
-    """Let signed-in staff through (with `role` if given); send others to the login page."""
+OFFICE_ROLES = ("staff", "admin")  # the staff pages; a courier has the round (`/courier`) only
+
+
+def staff_required(role: str | None = None, *, roles: tuple[str, ...] = OFFICE_ROLES) -> Callable[[Handler], Handler]:
+    """Let signed-in staff with one of `roles` through (only `role`, if given); send others to the login page."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
@@ -278,6 +281,12 @@ def staff_required(role: str | None = None) -> Callable[[Handler], Handler]:
             if role and staff.role != role:
                 return error_response(
                     request, 403, code="forbidden", message=i18n.gettext("Trang này chỉ dành cho quản trị viên.")
+                )
+            if staff.role not in roles:
+                if staff.role == "courier":
+                    return redirect("/courier")
+                return error_response(
+                    request, 403, code="forbidden", message=i18n.gettext("Bạn không có quyền xem trang này.")
                 )
             return await handler(request)
 

@@ -10,12 +10,18 @@ from starlette.routing import Route
 
 from pwa import phones
 from pwa.errors import AppError
-from pwa.pickups import booking_form, customer, fields, quotes
-from pwa.pickups.notices import service_text, shift_text, status_text
+from pwa.pickups import booking_form, customer, fields, objections, quotes
+from pwa.pickups.notices import failure_text, reason_text, service_text, shift_text, status_text
 from routes._pages import hole
 from routes._web import actor, call, client_address, db, device_key, is_htmx, qr_svg, redirect, render, settings_of
 
-WORDS = {"status_text": status_text, "shift_text": shift_text, "service_text": service_text}
+WORDS = {
+    "status_text": status_text,
+    "shift_text": shift_text,
+    "service_text": service_text,
+    "reason_text": reason_text,
+    "objection_text": objections.kind_text,
+}
 
 
 def _form(request: Request, form: booking_form.Form) -> Response:
@@ -79,14 +85,20 @@ async def show(request: Request) -> Response:
     return _detail(request, await call(customer.show, db(request), settings_of(request), code=code, device=device))
 
 
-def _detail(request: Request, page: customer.Detail) -> Response:
-    made = page.booking
+def _detail(request: Request, page: customer.Detail, values: dict[str, str] | None = None) -> Response:
+    made, settings = page.booking, settings_of(request)
+    link = f"{settings.base_url}/pickups/{made.code}"
+    if page.manage and made.status in ("booked", "assigned"):
+        link += f"#h={made.handover_code}"  # the courier's scan proves the handover; a fragment never reaches a server
     context = {
         "section": "pickups",
         "b": made,
         "manage": page.manage,
         "changeable": page.changeable,
-        "qr": qr_svg(f"{settings_of(request).base_url}/pickups/{made.code}"),
+        "qr": qr_svg(link),
+        "failure_text": lambda b: failure_text(b, settings.tz),
+        "objection_kinds": objections.FOR_STATUS.get(made.status, ()),
+        "values": values or {},
         "phone_masked": phones.masked(made.phone),
         "shown_name": page.shown_name,
         "free": page.free,
@@ -112,6 +124,15 @@ async def move(request: Request) -> Response:
     refused = await call(customer.move, db(request), settings_of(request), code=code, device=device_key(request),
                          slot=str(form.get("slot", "")), actor=actor(request))  # fmt: skip
     return _detail(request, refused) if refused else redirect(f"/pickups/{code}", request=request)
+
+
+async def objection(request: Request) -> Response:
+    """ "That's not what happened", from the booking's page (this device's bookings only)."""
+    code, form = request.path_params["code"], await request.form()
+    values = {name: str(form.get(name, ""))[:2000] for name in ("kind", "text")}
+    refused = await call(customer.object_on_device, db(request), settings_of(request), code=code,
+                         device=device_key(request), data=values, actor=actor(request))  # fmt: skip
+    return _detail(request, refused, values) if refused else redirect(f"/pickups/{code}", request=request)
 
 
 async def mine(request: Request) -> Response:
@@ -146,4 +167,5 @@ routes = [
     Route("/pickups/{code}", show, methods=["GET"]),
     Route("/pickups/{code}/cancel", cancel, methods=["POST"]),
     Route("/pickups/{code}/move", move, methods=["POST"]),
+    Route("/pickups/{code}/objection", objection, methods=["POST"]),
 ]

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pwa.pickups import availability, booking, customer, fields, slots, staff
+from pwa.pickups import availability, booking, customer, fields, objections, slots, staff
 from routes._web import actor, call, client_address, db, known_device_key, settings_of
 from routes.api import json_body, requires_key, schemas
 
@@ -79,7 +79,7 @@ async def create(request: Request) -> Response:
         )
     except slots.SlotFull as exc:
         return full_response(exc)
-    return JSONResponse(made.api(), status_code=201 if created else 200)
+    return JSONResponse(made.api(customer=True), status_code=201 if created else 200)
 
 
 async def show(request: Request) -> Response:
@@ -99,7 +99,7 @@ async def show(request: Request) -> Response:
     code, phone = request.path_params["code"], request.query_params.get("phone", "")
     made = await call(customer.show_by_phone, db(request), settings_of(request), code=code, phone=phone,
                       client=client_address(request))  # fmt: skip
-    return JSONResponse(made.api())
+    return JSONResponse(made.api(customer=True))
 
 
 async def cancel(request: Request) -> Response:
@@ -123,7 +123,87 @@ async def cancel(request: Request) -> Response:
     phone = data.get("phone") if isinstance(data.get("phone"), str) else ""
     made = await call(customer.cancel_by_phone, db(request), settings_of(request), code=request.path_params["code"],
                       phone=str(phone), client=client_address(request), actor=actor(request))  # fmt: skip
-    return JSONResponse(made.api())
+    return JSONResponse(made.api(customer=True))
+
+
+def _phone(data: dict[str, Any]) -> str:
+    phone = data.get("phone")
+    return phone if isinstance(phone, str) else ""
+
+
+async def reschedule(request: Request) -> Response:
+    """
+    summary: Move the same booking (code, tracking numbers, details) to another shift, or the nearest with room.
+    description: >-
+      For a booking still to be collected (before its cut-off), one that failed, or one the post office
+      cancelled. Without `date` and `shift` the nearest shift with room is taken. The new place is taken
+      and the old one freed in one transaction; a full shift is 409 with the nearest ones that have room.
+    parameters:
+      - {name: code, in: path, required: true, schema: {type: string}}
+      - {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 100}}
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [phone]
+            properties:
+              phone: {type: string}
+              date: {type: string, format: date}
+              shift: {type: string, enum: [morning, afternoon]}
+    responses:
+      200:
+        description: The booking, same code, in its new shift (`status` `booked`).
+      404:
+        description: Wrong code or wrong phone.
+      409:
+        description: The shift is full (`slots` lists others), or the booking cannot be rescheduled.
+      422:
+        description: A closed or past shift, or only one of `date` and `shift`.
+    """
+    data = await json_body(request)
+    try:
+        made = await call(customer.reschedule_by_phone, db(request), settings_of(request),
+                          code=request.path_params["code"], phone=_phone(data), client=client_address(request),
+                          data={k: v for k, v in data.items() if k != "phone"},
+                          key=request.headers.get("idempotency-key"), actor=actor(request))  # fmt: skip
+    except slots.SlotFull as exc:
+        return full_response(exc)
+    return JSONResponse(made.api(customer=True))
+
+
+async def objection(request: Request) -> Response:
+    """
+    summary: The customer says that is not what happened, about a failure or a collection without the code.
+    parameters:
+      - {name: code, in: path, required: true, schema: {type: string}}
+      - {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 100}}
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [phone, kind]
+            properties:
+              phone: {type: string}
+              kind: {type: string, enum: [was_home, no_call, not_handed_over, other]}
+              text: {type: string, maxLength: 500}
+    responses:
+      201:
+        description: The booking, with the objection in `objections` (staff close it with a note).
+      404:
+        description: Wrong code or wrong phone.
+      409:
+        description: Nothing to object to (not failed, nor collected without the code), or one is still open.
+      422:
+        description: A kind outside the list (`was_home`/`no_call` for a failure, `not_handed_over` for a collection).
+    """
+    data = await json_body(request)
+    made = await call(objections.object_by_phone, db(request), settings_of(request),
+                      code=request.path_params["code"], phone=_phone(data), client=client_address(request),
+                      data={k: v for k, v in data.items() if k != "phone"},
+                      key=request.headers.get("idempotency-key"), actor=actor(request))  # fmt: skip
+    return JSONResponse(made.api(customer=True), status_code=201)
 
 
 @requires_key("pickups")
@@ -156,10 +236,14 @@ async def staff_status(request: Request) -> Response:
             type: object
             required: [action]
             properties:
-              action: {type: string, enum: [assign, collected, failed, cancel]}
-              courier: {type: string}
+              action: {type: string, enum: [assign, collected, failed, cancel, reschedule]}
+              courier: {type: string, description: A courier's username (assign).}
               collected_parcels: {type: integer}
-              reason: {type: string}
+              handover_code: {type: string, pattern: '^[0-9]{4}$'}
+              reason: {type: string, enum: [not_home, no_answer, not_ready, wrong_address, postponed, other]}
+              note: {type: string, maxLength: 255}
+              called_at: {type: string, format: date-time}
+              slot: {type: string, description: '`YYYY-MM-DD/morning|afternoon` (reschedule); empty for the nearest.'}
     responses:
       200:
         description: The booking after the change.
@@ -174,7 +258,7 @@ async def staff_status(request: Request) -> Response:
     """
     data = {k: str(v) for k, v in (await json_body(request)).items() if v is not None}
     made = await call(staff.update, db(request), settings_of(request), code=request.path_params["code"], data=data,
-                      actor=actor(request))  # fmt: skip
+                      actor=actor(request), role="staff")  # fmt: skip
     return JSONResponse(made.api())
 
 
@@ -184,5 +268,7 @@ routes = [
     Route("/api/v1/staff/pickups", staff_list, methods=["GET"]),
     Route("/api/v1/pickups/{code}", show, methods=["GET"]),
     Route("/api/v1/pickups/{code}/cancel", cancel, methods=["POST"]),
+    Route("/api/v1/pickups/{code}/reschedule", reschedule, methods=["POST"]),
+    Route("/api/v1/pickups/{code}/objection", objection, methods=["POST"]),
     Route("/api/v1/pickups/{code}/status", staff_status, methods=["POST"]),
 ]

@@ -22,9 +22,9 @@ def test_staff_field_error_is_marked_like_every_other(client: TestClient, db: Da
     login_staff(client)
     code, day = make_pickup(db, settings), open_day(settings)
     token = token_in(client.get(f"/staff/pickups?date={day.isoformat()}").text)
-    data = {"csrf_token": token, "action": "collected", "collected_parcels": "9"}
+    data = {"csrf_token": token, "action": "collected", "parcels": "9"}
     page = client.post(f"/staff/pickups/{code}?date={day.isoformat()}", data=data).text
-    field = f"{code}-collected_parcels"
+    field = f"{code}-parcels"
     assert f'href="#{field}"' in page
     assert f'<p class="field__error" id="{field}-error"><span class="visually-hidden">Lỗi:</span>' in page
     control = re.search(rf'<input id="{field}"[^>]*>', page)

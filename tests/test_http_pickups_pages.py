@@ -75,14 +75,18 @@ def test_staff_mark_failed_and_customer_gets_one_tap_reschedule(
     token = token_in(day.text)
     response = client.post(
         f"/staff/pickups/{code}",
-        data={"csrf_token": token, "action": "failed", "reason": "Vắng nhà"},
+        data={"csrf_token": token, "action": "failed", "reason": "not_home"},
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/staff/pickups"
     shown = client.get(f"/pickups/{code}").text
-    assert "Lấy hàng không thành công" in shown and f"/pickups/new?again={code}" in shown
-    again = client.get(f"/pickups/new?again={code}").text
-    assert 'value="Thôn Nà Pài"' in again and 'value="0912 345 678"' in again  # prefilled, one tap to book
+    assert "Lấy hàng không thành công" in shown and "Khách không có nhà" in shown
+    assert "Hẹn lại vào ca gần nhất còn chỗ" in shown and 'href="#object"' in shown
+    token = token_in(shown)
+    tapped = client.post(f"/pickups/{code}/move", data={"csrf_token": token, "slot": ""}, follow_redirects=False)
+    assert tapped.status_code == 303 and tapped.headers["location"] == f"/pickups/{code}"
+    again = client.get(f"/pickups/{code}").text  # the same booking, same code, booked again
+    assert "Đã hẹn lại ca lấy hàng" in again and "Mã bàn giao" in again
 
 
 def test_find_form_says_so_after_too_many_wrong_tries(client: TestClient, db: Database, settings: Settings) -> None:

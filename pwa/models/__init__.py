@@ -7,7 +7,17 @@ from pwa.models.base import UTCDateTime, utcnow
 from pwa.models.devices import Device, InboxMessage
 from pwa.models.dossiers import Dossier, DossierAccess, DossierEvent
 from pwa.models.offices import Office, PaymentDay, ReminderSent
-from pwa.models.pickups import ClosedDay, Counter, Pickup, PickupEvent, PickupFollow, PickupParcel, PickupSlot
+from pwa.models.pickups import (
+    ClosedDay,
+    Counter,
+    Pickup,
+    PickupAction,
+    PickupEvent,
+    PickupFollow,
+    PickupObjection,
+    PickupParcel,
+    PickupSlot,
+)
 from pwa.models.push import DeviceTopic, Notice, PushAttempt, PushDelivery, PushSubscription
 
 metadata = SQLModel.metadata
@@ -30,8 +40,10 @@ __all__ = [
     "PushDelivery",
     "PushSubscription",
     "Pickup",
+    "PickupAction",
     "PickupEvent",
     "PickupFollow",
+    "PickupObjection",
     "PickupParcel",
     "PickupSlot",
     "RateCounter",

@@ -73,9 +73,15 @@ class Pickup(SQLModel, table=True):
     note: str = Field(default="", max_length=255)
     price_vnd: int = Field()
     status: str = Field(default="booked", max_length=16, index=True)
-    courier: str = Field(default="", max_length=100)
+    courier: str = Field(default="", max_length=100)  # the courier's username, once assigned
     collected_parcels: int | None = Field(default=None)
-    failure_reason: str = Field(default="", max_length=255)
+    failure_reason: str = Field(default="", max_length=255)  # one of handover.REASONS
+    failure_note: str = Field(default="", max_length=255)
+    called_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))  # the courier's call, if any
+    handover_code: str = Field(default="", max_length=4)  # 4 digits the customer gives at the handover
+    handover_verified: bool | None = Field(default=None)  # once collected: with the code, or without
+    handover_tries: int = Field(default=0)  # wrong codes so far; the code route locks at handover.MAX_TRIES
+    cancelled_by: str = Field(default="", max_length=16)  # "customer" or "post_office", once cancelled
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
@@ -116,3 +122,35 @@ class PickupFollow(SQLModel, table=True):
     device_key: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     pickup_id: int = Field(sa_column=Column(Integer, ForeignKey("pickup.id", ondelete="CASCADE"), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PickupAction(SQLModel, table=True):
+    """A change asked for with an Idempotency-Key: sent again (a phone back in signal), it applies once."""
+
+    __tablename__ = "pickup_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    pickup_id: int = Field(sa_column=Column(Integer, ForeignKey("pickup.id", ondelete="CASCADE"), nullable=False))
+    action: str = Field(max_length=16)
+    request_hash: str = Field(max_length=64)
+    actor: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PickupObjection(SQLModel, table=True):
+    """The customer's "that's not what happened" about a failure or a collection without the code."""
+
+    __tablename__ = "pickup_objection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pickup_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("pickup.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    about: str = Field(max_length=16)  # the status objected to: "failed" or "collected"
+    kind: str = Field(max_length=16)  # was_home, no_call, not_handed_over, other
+    text: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
+    closed_by: str = Field(default="", max_length=120)
+    outcome: str = Field(default="", max_length=500)

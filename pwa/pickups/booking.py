@@ -112,6 +112,7 @@ def _create(
     """Store the checked request as a booking: numbered, priced, its parcels tracked, its first step on the timeline."""
     conn = session.connection()
     pickup.code, pickup.device_key, pickup.idempotency_key = codes.new_code(), device, key
+    pickup.handover_code = codes.new_handover_code()
     pickup.slot_id, pickup.price_vnd = slot_id, quotes.quote_of(settings, pickup).total_vnd
     pickup.id = conn.execute(_ADD_PICKUP, {name: getattr(pickup, name) for name in _COLUMNS}).scalar_one()
     first = Event("booked", utcnow(), "")

@@ -14,7 +14,7 @@ from pwa import audit
 from pwa.errors import Conflict, Invalid
 from pwa.i18n import gettext as _
 from pwa.models import Pickup, PickupEvent, utcnow
-from pwa.pickups import slots
+from pwa.pickups import slots, transitions
 from pwa.pickups.notices import tell
 from pwa.pickups.views import ACTIVE
 from pwa.settings import Settings
@@ -27,12 +27,28 @@ def _check_changeable(settings: Settings, pickup: Pickup, now: datetime | None) 
         raise Conflict(_("Đã quá hạn đổi hoặc hủy đơn này. Hãy gọi bưu điện để được giúp."))
 
 
-def cancel(session: Session, settings: Settings, pickup: Pickup, *, actor: str, now: datetime | None = None) -> None:
-    """Cancel before the cut-off; the place goes back to the slot in the same transaction."""
-    _check_changeable(settings, pickup, now)
-    slots.give_back(session, pickup.slot_id)
+def cancel(
+    session: Session,
+    settings: Settings,
+    pickup: Pickup,
+    *,
+    actor: str,
+    role: str = "customer",
+    now: datetime | None = None,
+) -> None:
+    """Cancel; the place goes back to the slot in the same transaction.
+
+    A customer cancels before the cut-off; the post office (staff) at any time,
+    and its customer may then reschedule the same booking.
+    """
+    transitions.check(pickup.status, "cancelled", role)
+    if role == "customer" and pickup.status in ACTIVE:
+        _check_changeable(settings, pickup, now)
+    if pickup.status != "failed" or pickup.day >= slots.today(settings, now):
+        slots.give_back(session, pickup.slot_id)
+    pickup.cancelled_by = "customer" if role == "customer" else "post_office"
     audit.record(session, actor=actor, action="pickup.cancelled", subject=f"pickup:{pickup.code}")
-    set_status(session, pickup, "cancelled", actor=actor)
+    set_status(session, pickup, "cancelled", actor=actor, detail=pickup.cancelled_by)
 
 
 def move(
@@ -45,26 +61,89 @@ def move(
     actor: str,
     now: datetime | None = None,
 ) -> None:
-    """Move a booking to another shift: take the new place, free the old one, in one transaction."""
+    """The customer moves a booking that still stands to another shift, before its cut-off."""
     _check_changeable(settings, pickup, now)
     if (day, shift) == (pickup.day, pickup.shift):
         return
-    reason = slots.why_closed(session, settings, day, shift, now)
-    if reason:
-        raise Invalid(fields={"date": reason})
-    new_slot = slots.ensure(session, settings, day, shift)
-    if not slots.take(session, new_slot):
-        raise slots.SlotFull(slots.nearest_free(session, settings, after=(day, shift), now=now))
-    slots.give_back(session, pickup.slot_id)
-    pickup.slot_id, pickup.day, pickup.shift = new_slot, day, shift
-    set_status(session, pickup, pickup.status, actor=actor, detail=f"{day.isoformat()}/{shift}", kind="moved")
+    reschedule(session, settings, pickup, to=(day, shift), actor=actor, role="customer", now=now)
 
 
-def set_status(session: Session, pickup: Pickup, status: str, *, actor: str, detail: str = "", kind: str = "") -> None:
-    """Record a status (or a move) on the timeline and tell every device that follows the booking."""
+def may_reschedule(pickup: Pickup, role: str) -> bool:
+    """True if `role` may move this booking to a new shift now (the table, and a post-office cancellation)."""
+    if pickup.status == "cancelled" and pickup.cancelled_by == "post_office" and role == "customer":
+        return True
+    return transitions.allowed(pickup.status, "booked", role)
+
+
+def reschedule(
+    session: Session,
+    settings: Settings,
+    pickup: Pickup,
+    *,
+    to: tuple[date, str] | None,
+    actor: str,
+    role: str,
+    now: datetime | None = None,
+) -> None:
+    """Move the same booking (code, tracking numbers, details) to `to`, or to the nearest shift with room.
+
+    The new place is taken and the old one freed in the caller's transaction;
+    the conditional UPDATE of `slots.claim` never lets a shift pass its capacity.
+    """
+    if not may_reschedule(pickup, role):
+        transitions.check(pickup.status, "booked", role)
+    if role == "customer" and pickup.status in ACTIVE:
+        _check_changeable(settings, pickup, now)
+    new_slot, (day, shift) = _claim(session, settings, pickup, to, now)
+    if pickup.status in ACTIVE or (pickup.status == "failed" and pickup.day >= slots.today(settings, now)):
+        slots.give_back(session, pickup.slot_id)  # a cancelled booking gave its place back already
+    pickup.slot_id, pickup.day, pickup.shift, pickup.courier = new_slot, day, shift, ""
+    pickup.failure_reason, pickup.failure_note, pickup.called_at, pickup.cancelled_by = "", "", None, ""
+    audit.record(session, actor=actor, action="pickup.rescheduled", subject=f"pickup:{pickup.code}",
+                 detail=f"{day.isoformat()}/{shift}")  # fmt: skip
+    set_status(session, pickup, "booked", actor=actor, detail=f"{day.isoformat()}/{shift}", kind="rescheduled")
+
+
+def _claim(
+    session: Session, settings: Settings, pickup: Pickup, to: tuple[date, str] | None, now: datetime | None
+) -> tuple[int, tuple[date, str]]:
+    if to is not None:
+        if to == (pickup.day, pickup.shift) and pickup.status in ACTIVE:
+            raise Invalid(fields={"date": _("Đơn đã ở ca này; hãy chọn ca khác.")})
+        if reason := slots.why_closed(session, settings, to[0], to[1], now):
+            raise Invalid(fields={"date": reason})
+        slot_id = slots.claim(session, settings, to[0], to[1], now=now)
+        if slot_id is None:
+            raise slots.SlotFull(slots.nearest_free(session, settings, after=to, now=now))
+        return slot_id, to
+    current = (pickup.day, pickup.shift) if pickup.status in ACTIVE else None
+    for free in slots.nearest_free(session, settings, after=current, limit=6, now=now):
+        slot_id = slots.claim(session, settings, free.day, free.shift, now=now)
+        if slot_id is not None:  # else taken since it was listed: the next one
+            return slot_id, (free.day, free.shift)
+    raise slots.SlotFull([])
+
+
+def set_status(
+    session: Session,
+    pickup: Pickup,
+    status: str,
+    *,
+    actor: str,
+    detail: str = "",
+    kind: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Record a status (or a move) on the timeline and tell every device that follows the booking.
+
+    `at` is when it happened, if earlier than now (a courier's phone that was without signal).
+    """
     assert pickup.id is not None
     pickup.status, pickup.updated_at = status, utcnow()
     session.add(pickup)
-    session.add(PickupEvent(pickup_id=pickup.id, status=kind or status, detail=detail[:255], actor=actor[:120]))
+    event = PickupEvent(pickup_id=pickup.id, status=kind or status, detail=detail[:255], actor=actor[:120])
+    if at is not None:
+        event.at = at
+    session.add(event)
     session.flush()
     tell(session, pickup, kind or status)

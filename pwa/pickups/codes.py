@@ -29,3 +29,8 @@ def is_code(text: str) -> bool:
 def grouped(code: str) -> str:
     """`7K3M-9QX2-HV4D`: easier to read aloud and to type."""
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def new_handover_code() -> str:
+    """A fresh handover code: 4 random digits, given by the customer only when the parcels change hands."""
+    return f"{secrets.randbelow(10_000):04d}"

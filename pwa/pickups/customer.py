@@ -7,13 +7,16 @@ the code and the phone number open a booking.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
 from pwa.db import Database
 from pwa.errors import AppError, Invalid, NotFound
+from pwa.i18n import gettext as _
 from pwa.models import Pickup
-from pwa.pickups import changes, lookup, slots, validate, views
+from pwa.pickups import actions, changes, lookup, objections, slots, validate, views
 from pwa.pickups.views import Booking
 from pwa.settings import Settings
 
@@ -28,6 +31,7 @@ class Detail:
     shown_name: str
     free: list[slots.Slot]
     errors: dict[str, str] = field(default_factory=dict)
+    reschedulable: bool = False  # failed, or cancelled by the post office: one tap books the same again
     status: int = 200  # the HTTP status of a page shown again after a refused change
     problem: str = ""
 
@@ -37,8 +41,10 @@ def _detail(
 ) -> Detail:
     made = views.view(session, pickup, settings)
     changeable = made.changeable()
-    free = [s for s in slots.listing(session, settings) if s.remaining > 0] if manage and changeable else []
-    page = Detail(made, manage, changeable, views.shown_name(made, manage=manage), free)
+    after_end = made.status not in views.ACTIVE and changes.may_reschedule(pickup, "customer")
+    reschedulable = manage and (changeable or after_end)
+    free = [s for s in slots.listing(session, settings) if s.remaining > 0] if reschedulable else []
+    page = Detail(made, manage, changeable, views.shown_name(made, manage=manage), free, reschedulable=reschedulable)
     if failure is None:
         return page
     # A refusal without a field of its own is shown beside the day.
@@ -68,16 +74,19 @@ def cancel(database: Database, settings: Settings, *, code: str, device: str, ac
 
 
 def move(database: Database, settings: Settings, *, code: str, device: str, slot: str, actor: str) -> Detail | None:
-    """Move a booking this device manages to `slot` (`2026-11-27/morning`); None when done, else its page."""
-    day_text, _sep, shift = slot.partition("/")
+    """Move a booking this device manages to `slot` (`2026-11-27/morning`), or reschedule one that failed
+    or that the post office cancelled (to `slot`, or the nearest shift with room when `slot` is empty);
+    None when done, else its page saying why not."""
     try:
-        errors: dict[str, str] = {}
-        day = validate.check_date(day_text, errors)
+        to = slot_of(slot)
         with database.write() as session:
             pickup = lookup.for_change(session, code, device)
-            if errors:
-                raise Invalid(fields=errors)
-            changes.move(session, settings, pickup, day=day, shift=shift, actor=actor)
+            if pickup.status in views.ACTIVE:
+                if to is None:
+                    raise Invalid(fields={"date": _("Chọn ca muốn chuyển sang.")})
+                changes.move(session, settings, pickup, day=to[0], shift=to[1], actor=actor)
+            else:
+                changes.reschedule(session, settings, pickup, to=to, actor=actor, role="customer")
     except NotFound:
         raise
     except AppError as exc:
@@ -85,11 +94,65 @@ def move(database: Database, settings: Settings, *, code: str, device: str, slot
     return None
 
 
+def slot_of(text: str) -> tuple[date, str] | None:
+    """`2026-11-27/morning` as (day, shift); None for an empty choice; 422 for anything else."""
+    if not text:
+        return None
+    day_text, _sep, shift = text.partition("/")
+    errors: dict[str, str] = {}
+    day = validate.check_date(day_text, errors)
+    if shift not in slots.SHIFTS:
+        errors.setdefault("date", _("Chọn ca sáng hoặc ca chiều."))
+    if errors:
+        raise Invalid(fields=errors)
+    return day, shift
+
+
+def reschedule_by_phone(
+    database: Database,
+    settings: Settings,
+    *,
+    code: str,
+    phone: str,
+    client: str,
+    data: dict[str, Any],
+    key: str | None,
+    actor: str,
+) -> Booking:
+    """The API's reschedule: the same booking to `date`/`shift`, or the nearest shift with room; once per key."""
+    day, shift = data.get("date"), data.get("shift")
+    if (day is None) != (shift is None) or not all(isinstance(v, str | None) for v in (day, shift)):
+        raise Invalid(fields={"date": _("Gửi cả ngày và ca, hoặc bỏ cả hai để lấy ca gần nhất còn chỗ.")})
+    to = slot_of(f"{day}/{shift}") if day is not None else None
+    key = actions.clean_key(key)
+    with lookup.matching(database, code=code, phone=phone, client=client) as (session, pickup):
+        fingerprint = actions.digest("reschedule", data)
+        if not actions.seen(session, key, pickup, "reschedule", fingerprint):
+            changes.reschedule(session, settings, pickup, to=to, actor=actor, role="customer")
+            actions.remember(session, key, pickup, "reschedule", fingerprint, actor)
+        return views.view(session, pickup, settings)
+
+
 def _refused(database: Database, settings: Settings, code: str, failure: AppError) -> Detail:
     with database.read() as session:
         pickup = lookup.get(session, code)
         assert pickup is not None
         return _detail(session, settings, pickup, True, failure)
+
+
+def object_on_device(
+    database: Database, settings: Settings, *, code: str, device: str, data: dict[str, Any], actor: str
+) -> Detail | None:
+    """ "That's not what happened" from a device that manages the booking; None when recorded, else its page."""
+    try:
+        with database.write() as session:
+            objections.raise_objection(session, settings, lookup.for_change(session, code, device), data=data,
+                                       actor=actor)  # fmt: skip
+    except NotFound:
+        raise
+    except AppError as exc:
+        return _refused(database, settings, code, exc)
+    return None
 
 
 def mine(database: Database, settings: Settings, *, device: str) -> list[Booking]:

@@ -7,15 +7,15 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from pwa import audit
+from pwa import accounts, audit
 from pwa.db import Database
-from pwa.errors import AppError, Conflict, Invalid, NotFound
+from pwa.errors import AppError, Invalid, NotFound
 from pwa.i18n import gettext as _
-from pwa.models import Pickup
-from pwa.pickups import changes, lookup, slots, validate, views
+from pwa.models import Pickup, utcnow
+from pwa.pickups import changes, customer, handover, lookup, objections, slots, transitions, validate, views
 from pwa.settings import Settings
 
-ACTIONS = ("assign", "collected", "failed", "cancel")
+ACTIONS = ("assign", "collected", "failed", "cancel", "reschedule")
 STATUSES = ("booked", "assigned", "collected", "failed", "cancelled")
 
 
@@ -32,54 +32,51 @@ def day_list(
     return [views.view(session, p, settings) for p in session.exec(query)]
 
 
-def _check(action: str, data: dict[str, str], pickup: Pickup) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def _assign(session: Session, pickup: Pickup, data: dict[str, str], role: str, actor: str) -> None:
+    courier = (data.get("courier") or "").strip().lower()
+    if courier not in accounts.couriers(session):
+        raise Invalid(fields={"courier": _("Chọn bưu tá trong danh sách tài khoản.")})
+    transitions.check(pickup.status, "assigned", role)
+    pickup.courier = courier
+    audit.record(session, actor=actor, action="pickup.assigned", subject=f"pickup:{pickup.code}", detail=courier)
+    changes.set_status(session, pickup, "assigned", actor=actor, detail=courier)
+
+
+def change(
+    session: Session,
+    settings: Settings,
+    *,
+    code: str,
+    action: str,
+    data: dict[str, str],
+    actor: str,
+    role: str = "staff",
+) -> None:
+    """Apply a staff action to a booking; audited and told to its devices in the same transaction.
+
+    `assign` a courier, record it `collected` (with the customer's handover code if
+    they give it, else flagged) or `failed` (a reason from the list), `cancel` it
+    (the customer may then reschedule), or `reschedule` it (to `slot`, or the nearest free shift).
+    """
     if action not in ACTIONS:
-        errors["action"] = _("Thao tác không hợp lệ.")
-    if pickup.status not in views.ACTIVE:
-        raise Conflict(_("Đơn này đã kết thúc (%(status)s).") % {"status": pickup.status})
-    if action == "assign":
-        courier = validate.check_text(data.get("courier"), "name", required=True, errors=errors)
-        if "name" in errors:
-            errors["courier"] = _("Nhập tên bưu tá (tối đa 100 ký tự).")
-            errors.pop("name")
-        data["courier"] = courier
-    if action == "collected":
-        count = validate.whole_number(data.get("collected_parcels"), digits=3)
-        if count is None or not 1 <= count <= pickup.parcels:
-            errors["collected_parcels"] = _("Số kiện đã lấy từ 1 đến %(n)d.") % {"n": pickup.parcels}
-    if action == "failed":
-        reason = validate.check_text(data.get("reason"), "note", required=False, errors=errors)
-        if not reason or "note" in errors:
-            errors.pop("note", None)
-            errors["reason"] = _("Ghi lý do không lấy được hàng (tối đa 255 ký tự).")
-        data["reason"] = reason
-    return errors
-
-
-def change(session: Session, settings: Settings, *, code: str, action: str, data: dict[str, str], actor: str) -> None:
-    """Apply a staff action to a booking; audited and told to its devices in the same transaction."""
+        raise Invalid(fields={"action": _("Thao tác không hợp lệ.")})
     pickup = lookup.get(session, code, lock=True)
     if pickup is None:
         raise NotFound()
-    errors = _check(action, data, pickup)
-    if errors:
-        raise Invalid(fields=errors)
-    detail = ""
+    now = utcnow()
     if action == "assign":
-        pickup.courier = detail = data["courier"]
-        status = "assigned"
+        _assign(session, pickup, data, role, actor)
     elif action == "collected":
-        pickup.collected_parcels = validate.whole_number(data["collected_parcels"], digits=3)
-        detail, status = str(pickup.collected_parcels), "collected"
+        parcels = data.get("collected_parcels", data.get("parcels"))
+        handover.collect(session, settings, pickup, parcels=parcels, handover_code=data.get("handover_code"),
+                         at=None, actor=actor, role=role, now=now)  # fmt: skip
     elif action == "failed":
-        pickup.failure_reason = detail = data["reason"]
-        status = "failed"
+        handover.fail(session, settings, pickup, data=dict(data), at=None, actor=actor, role=role, now=now)
+    elif action == "reschedule":
+        to = customer.slot_of(data.get("slot", ""))
+        changes.reschedule(session, settings, pickup, to=to, actor=actor, role=role, now=now)
     else:
-        slots.give_back(session, pickup.slot_id)
-        status = "cancelled"
-    audit.record(session, actor=actor, action=f"pickup.{status}", subject=f"pickup:{pickup.code}", detail=detail)
-    changes.set_status(session, pickup, status, actor=actor, detail=detail)
+        changes.cancel(session, settings, pickup, actor=actor, role=role, now=now)
 
 
 def day_list_of(database: Database, settings: Settings, *, day: str | None, shift: str | None) -> list[views.Booking]:
@@ -94,10 +91,12 @@ def day_list_of(database: Database, settings: Settings, *, day: str | None, shif
         return day_list(session, settings, day=on, shift=shift or None)
 
 
-def update(database: Database, settings: Settings, *, code: str, data: dict[str, str], actor: str) -> views.Booking:
+def update(
+    database: Database, settings: Settings, *, code: str, data: dict[str, str], actor: str, role: str = "staff"
+) -> views.Booking:
     """Apply the staff action `data["action"]` to a booking; the booking after the change."""
     with database.write() as session:
-        change(session, settings, code=code, action=data.get("action", ""), data=data, actor=actor)
+        change(session, settings, code=code, action=data.get("action", ""), data=data, actor=actor, role=role)
         pickup = lookup.get(session, code)
         if pickup is None:
             raise NotFound()
@@ -114,6 +113,9 @@ class DayPage:
     pickups: list[views.Booking]
     capacity: list[slots.Slot]
     closed: str | None
+    couriers: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)  # what was typed into a refused action, by "<code>-<field>"
+    objections: int = 0  # open objections on any day
     errors: dict[str, str] = field(default_factory=dict)
     code: int = 200  # the HTTP status
 
@@ -135,6 +137,7 @@ def day_page(
     query: dict[str, str],
     errors: dict[str, str] | None = None,
     code: int = 200,
+    values: dict[str, str] | None = None,
 ) -> DayPage:
     """The day, shift and status chosen in `query`; a bad date shows today and says so (400)."""
     errors, problems = dict(errors or {}), dict[str, str]()
@@ -148,19 +151,28 @@ def day_page(
         listed = day_list(session, settings, day=day, shift=shift or None, status=status or None)
         capacity = slots.of_day(session, settings, day)
         closed = slots.closed_days(session, settings, day, day).get(day)
-    return DayPage(day, shift, status, listed, capacity, closed, errors, code)
+        couriers, waiting = accounts.couriers(session), objections.count_open(session)
+    return DayPage(day, shift, status, listed, capacity, closed, couriers, dict(values or {}), waiting, errors, code)
 
 
 def act(
-    database: Database, settings: Settings, *, code: str, form: dict[str, str], query: dict[str, str], actor: str
+    database: Database,
+    settings: Settings,
+    *,
+    code: str,
+    form: dict[str, str],
+    query: dict[str, str],
+    actor: str,
+    role: str = "staff",
 ) -> DayPage | None:
     """A staff action from the day page; None when done, else the page with the problem beside the booking."""
     try:
         with database.write() as session:
-            change(session, settings, code=code, action=form.get("action", ""), data=form, actor=actor)
+            change(session, settings, code=code, action=form.get("action", ""), data=form, actor=actor, role=role)
     except AppError as exc:
         errors = {f"{code}-{k}": v for k, v in exc.fields.items()} or {f"{code}-action": exc.message}
-        return day_page(database, settings, query=query, errors=errors, code=exc.status)
+        typed = {f"{code}-{k}": v for k, v in form.items()}  # shown again beside the booking
+        return day_page(database, settings, query=query, errors=errors, code=exc.status, values=typed)
     return None
 
 

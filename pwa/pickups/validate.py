@@ -26,7 +26,7 @@ def _text(raw: Any) -> str:
     return unicodedata.normalize("NFC", raw if isinstance(raw, str) else "" if raw is None else str(raw)).strip()
 
 
-def _has_control(text: str, *, newlines: bool = False) -> bool:
+def has_control(text: str, *, newlines: bool = False) -> bool:
     allowed = {"\n", "\r", "\t"} if newlines else set()
     return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
 
@@ -43,7 +43,7 @@ def check_text(raw: Any, field: str, *, required: bool, errors: dict[str, str]) 
         ]
     elif len(text) > LIMITS[field]:
         errors[field] = _("Tối đa %(n)d ký tự (bạn đã nhập %(m)d).") % {"n": LIMITS[field], "m": len(text)}
-    elif _has_control(text, newlines=field == "note"):
+    elif has_control(text, newlines=field == "note"):
         errors[field] = _("Có ký tự điều khiển không hợp lệ; hãy gõ lại bằng bàn phím.")
     return text
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from pwa import i18n
 from pwa.errors import PayloadTooLarge
 from pwa.i18n import gettext as _
 from pwa.models import InboxMessage, PushDelivery, utcnow
@@ -29,6 +30,7 @@ MAX_RETRY = timedelta(hours=24)
 # kind -> (TTL seconds, Urgency). TTL is never 0: a phone offline for a while still gets it.
 POLICY: Mapping[str, tuple[int, str]] = {
     "pickup_status": (24 * 3600, "high"),  # the courier is coming today
+    "pickup_failed": (24 * 3600, "high"),  # reschedule today, or object while the courier remembers
     "dossier_status": (3 * 24 * 3600, "normal"),
     "notice": (2 * 24 * 3600, "normal"),
 }
@@ -46,12 +48,17 @@ def topic_header(tag: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")[:32]
 
 
-def payload(*, title: str, body: str, url: str, tag: str, lang: str) -> str:
-    """The notification as Declarative Web Push JSON, UTF-8 unescaped; refused if too large."""
-    document = {
-        "web_push": 8030,
-        "notification": {"title": title, "body": body, "navigate": url, "lang": lang, "tag": tag, "dir": "ltr"},
-    }
+def payload(
+    *, title: str, body: str, url: str, tag: str, lang: str, actions: list[dict[str, str]] | None = None
+) -> str:
+    """The notification as Declarative Web Push JSON, UTF-8 unescaped; refused if too large.
+
+    `actions` are its buttons: `{"action", "title", "navigate"}` each.
+    """
+    note: dict[str, Any] = {"title": title, "body": body, "navigate": url, "lang": lang, "tag": tag, "dir": "ltr"}
+    if actions:
+        note["actions"] = actions
+    document = {"web_push": 8030, "notification": note}
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES - ORIGIN_RESERVE:
         raise PayloadTooLarge(_("Thông báo quá dài để gửi qua push (tối đa khoảng 3000 byte). Hãy rút gọn nội dung."))
@@ -62,8 +69,9 @@ def absolute(text: str, base_url: str) -> bytes:
     """The payload to encrypt: `navigate` made absolute against the public address."""
     document: dict[str, Any] = json.loads(text)
     note = document["notification"]
-    if note.get("navigate", "").startswith("/"):
-        note["navigate"] = base_url.rstrip("/") + note["navigate"]
+    for target in (note, *note.get("actions", ())):
+        if target.get("navigate", "").startswith("/"):
+            target["navigate"] = base_url.rstrip("/") + target["navigate"]
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -91,13 +99,25 @@ def queue(
         entry = by_device[device_key]
         if device_key not in texts:
             lang = langs.get(device_key, "vi")
-            texts[device_key] = payload(title=entry.title, body=entry.body, url=entry.url, tag=entry.tag, lang=lang)
+            texts[device_key] = payload(title=entry.title, body=entry.body, url=entry.url, tag=entry.tag, lang=lang,
+                                        actions=buttons(kind, entry.url, lang))  # fmt: skip
         rows.append(_row(sub_id, notice_id, kind, entry.tag, urgency, ttl, texts[device_key], now))
     for part in chunks(rows, 1000):
         session.execute(insert(PushDelivery), list(part))
     if rows:
         wake.ring_after_commit(session)
     return len(rows)
+
+
+def buttons(kind: str, url: str, lang: str) -> list[dict[str, str]] | None:
+    """The buttons a kind of message carries: a failed pickup offers to reschedule or to object."""
+    if kind != "pickup_failed":
+        return None
+    with i18n.using(lang):
+        return [
+            {"action": "reschedule", "title": _("Hẹn lại"), "navigate": f"{url}#failed"},
+            {"action": "object", "title": _("Không đúng sự thật"), "navigate": f"{url}#object"},
+        ]
 
 
 def _row(
