@@ -33,11 +33,12 @@ class Entry:
     url: str
     created_at: datetime
     read_at: datetime | None
+    kind: str = ""  # what happened: a failed pickup's message carries Reschedule and Not-what-happened
 
     @classmethod
     def of(cls, row: InboxMessage) -> Entry:
         """The plain copy of an inbox row."""
-        return cls(int(row.id or 0), row.title, row.body, row.url, row.created_at, row.read_at)
+        return cls(int(row.id or 0), row.title, row.body, row.url, row.created_at, row.read_at, row.kind)
 
 
 @dataclass(frozen=True)
