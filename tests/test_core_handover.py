@@ -277,3 +277,18 @@ def test_objections_wait_for_staff_and_the_answer_reaches_the_customer(db: Datab
     assert [e.status for e in done.timeline][-2:] == ["objection", "objection_done"]
     with db.read() as session:
         assert notify.inbox(session, "d" * 64)[0].title == "Bưu điện đã trả lời phản ánh"
+
+
+def test_a_failure_push_carries_reschedule_and_objection_buttons_in_the_readers_language() -> None:
+    import json
+
+    from pwa.push import outbox
+
+    actions = outbox.buttons("pickup_failed", "/pickups/ABCD", "en")
+    text = outbox.payload(title="t", body="b", url="/pickups/ABCD", tag="x", lang="en", actions=actions)
+    sent = json.loads(outbox.absolute(text, "https://bk.example"))["notification"]
+    assert [(a["action"], a["title"], a["navigate"]) for a in sent["actions"]] == [
+        ("reschedule", "Reschedule", "https://bk.example/pickups/ABCD#failed"),
+        ("object", "That's not what happened", "https://bk.example/pickups/ABCD#object"),
+    ]
+    assert outbox.buttons("pickup_status", "/pickups/ABCD", "vi") is None
