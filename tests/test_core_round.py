@@ -6,21 +6,16 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from pwa.db import Database
 from pwa.errors import Invalid, Locked
-from pwa.models import Pickup
-from pwa.pickups import changes, handover, lookup, staff
+from pwa.pickups import changes, handover, lookup
 from pwa.pickups.round import my_round
 from pwa.settings import Settings
+from tests.couriers import assign, handover_code
 from tests.factories import make_pickup, make_staff, open_day
 
 CHO_DON, BAC_KAN = 2020, 1843  # Xã Chợ Đồn, Phường Bắc Kạn (Thái Nguyên)
-
-
-def assign(db: Database, settings: Settings, code: str, courier: str) -> None:
-    staff.update(db, settings, code=code, data={"action": "assign", "courier": courier}, actor="staff:lan")
 
 
 def book(db: Database, settings: Settings, day: date, courier: str = "minh", **changes: Any) -> str:
@@ -28,11 +23,6 @@ def book(db: Database, settings: Settings, day: date, courier: str = "minh", **c
     if courier:
         assign(db, settings, code, courier)
     return code
-
-
-def handover_code(db: Database, code: str) -> str:
-    with db.read() as session:
-        return session.exec(select(Pickup.handover_code).where(Pickup.code == code)).one()
 
 
 def at_door(db: Database, settings: Settings, code: str, action: str, **data: Any) -> None:
