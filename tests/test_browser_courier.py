@@ -183,3 +183,18 @@ def test_the_customers_qr_fills_the_code_and_another_bookings_is_refused(
     expect(round_page.locator("#scan")).to_be_hidden()
     card.get_by_role("button", name="Xác nhận đã lấy hàng").click()
     expect(card.locator(".pending--sent")).to_contain_text("xác nhận bằng mã")
+
+
+def test_signing_out_leaves_no_copy_of_the_round_on_the_phone(
+    courier_phone: BrowserContext, settings: Settings, db: Database
+) -> None:
+    code = make_pickup(db, settings, name="Hà Văn Nam")
+    today_for(db, settings, code)
+    round_page = sign_in_to_round(courier_phone)
+    expect(stop(round_page, code)).to_contain_text("Hà V*** N**")
+    round_page.get_by_role("button", name="Đăng xuất").click()
+    expect(round_page.get_by_role("heading", level=1)).to_have_text("Đăng nhập nhân viên")
+    courier_phone.set_offline(True)
+    round_page.goto("/courier")
+    expect(round_page.get_by_role("heading", level=1)).to_have_text("Điện thoại đang không có kết nối")
+    expect(round_page.locator("body")).not_to_contain_text("Hà V*** N**")
