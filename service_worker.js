@@ -108,6 +108,10 @@ async function networkFirst(event) {
       const cache = await caches.open(PAGE_CACHE);
       await cache.put(request, await stamped(response.clone()));
       await trim(cache);
+    } else if (response.type === "opaqueredirect") {
+      // The page now sends the visitor elsewhere (a courier signed out: to the sign-in page),
+      // so the copy saved while it was theirs must not be shown offline any more.
+      await (await caches.open(PAGE_CACHE)).delete(request, { ignoreVary: true });
     }
     return response;
   });

@@ -31,6 +31,7 @@ from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, Securit
 from pwa.settings import Settings
 from routes import (
     api,
+    courier,
     courier_api,
     dossiers,
     dossiers_api,
@@ -172,7 +173,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *notifications.routes + push_api.routes + notices_staff.routes,
         *pickups_api.routes + courier_api.routes,
         *pickups.routes,
-        *pickups_staff.routes,
+        *pickups_staff.routes + courier.routes,
         *offices_api.routes + offices.routes + offices_staff.routes,
         Mount("/static", static, name="static"),
     ]

@@ -16,6 +16,8 @@ SHELL_FILES = (
     "js/app.js",
     "js/queue.js",
     "js/offline-forms.js",
+    "css/courier.css",  # the courier's round must open offline even after an update mid-round
+    "js/courier.js",
     "vendor/htmx.min.js",
     "icons/icon-192.png",
     "icons/icon-512.png",

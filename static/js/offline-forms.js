@@ -90,7 +90,8 @@
   async function renderLists() {
     const lists = document.querySelectorAll("[data-queue-list]");
     if (!lists.length) return;
-    const entries = await Queue.all();
+    // A courier's actions (`kind`) are shown on their round, not in the phone's own bookings.
+    const entries = (await Queue.all()).filter((entry) => !entry.kind);
     for (const list of lists) {
       const template = document.getElementById(list.dataset.queueList);
       list.replaceChildren(...entries.map((entry) => {

@@ -39,8 +39,16 @@
     if (scope.document) scope.dispatchEvent(new CustomEvent("pwa-queue", { detail: message }));
   }
 
-  /* Send every waiting post once; keep those that could not reach the server. */
-  async function flush() {
+  /* Send every waiting post once; keep those that could not reach the server. The page, another
+   * tab and the worker may all flush at once: a Web Lock makes them take turns, so a post is not
+   * sent again while its first send is on its way (the key would make that harmless, but a wrong
+   * handover code sent twice would count twice against the customer's five tries). */
+  function flush() {
+    const locks = scope.navigator && scope.navigator.locks;
+    return locks ? locks.request(SYNC_TAG, flushOnce) : flushOnce();
+  }
+
+  async function flushOnce() {
     const entries = await all();
     for (const entry of entries) {
       if (entry.status !== "waiting") continue;
@@ -51,6 +59,8 @@
           credentials: "same-origin",
           headers: { "Content-Type": "application/json", "Idempotency-Key": entry.id },
           body: JSON.stringify(entry.body),
+          // Weak signal can leave a request hanging: give up and try later (the key makes that safe).
+          signal: AbortSignal.timeout ? AbortSignal.timeout(30000) : undefined,
         });
       } catch (error) {
         return; // still no signal: try again later
@@ -63,7 +73,12 @@
         await remove(entry.id);
         await put(fresh);
         await tell({ type: "queue-rekeyed", id: entry.id, newId: fresh.id });
-        return flush();
+        return flushOnce();
+      }
+      if (response.status === 401 || response.status === 403) {
+        // Signed out meanwhile (a courier's session ends): keep it for after the next sign-in.
+        await tell({ type: "queue-signin", id: entry.id });
+        return;
       }
       if (response.ok) {
         await remove(entry.id);
