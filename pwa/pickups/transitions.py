@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pwa.errors import Conflict
 from pwa.i18n import gettext as _
+from pwa.pickups.notices import status_text as words
 
 STATUSES = ("booked", "assigned", "collected", "failed", "cancelled")
 ROLES = ("customer", "courier", "staff", "admin")
@@ -61,5 +62,9 @@ def check(before: str, after: str, role: str) -> None:
     if allowed(before, after, role):
         return
     if before in ENDED:
-        raise Conflict(_("Đơn này đã kết thúc (%(status)s); chỉ quản trị viên mới sửa được.") % {"status": before})
-    raise Conflict(_("Không thể chuyển đơn từ “%(before)s” sang “%(after)s”.") % {"before": before, "after": after})
+        raise Conflict(
+            _("Đơn này đã kết thúc (%(status)s); chỉ quản trị viên mới sửa được.") % {"status": words(before)}
+        )
+    raise Conflict(
+        _("Không thể chuyển đơn từ “%(before)s” sang “%(after)s”.") % {"before": words(before), "after": words(after)}
+    )
