@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import Scope
 
-from pwa import i18n
+from pwa import devices, i18n
 from pwa.assets import Assets
 from pwa.db import Database, check_migrated
 from pwa.errors import AppError
@@ -177,6 +177,16 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
     ]
 
 
+def proxy_middleware(settings: Settings) -> list[Middleware]:
+    """Behind a trusted proxy, the client's address and scheme come from X-Forwarded-For/-Proto (uvicorn's
+    middleware: the rightmost address no trusted proxy added); from anyone else the headers are ignored."""
+    if not settings.trusted_proxies:
+        return []
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app; tests pass their own settings."""
     settings = settings or Settings.from_env()
@@ -196,18 +206,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             database.dispose()
 
     middleware = [
+        *proxy_middleware(settings),
         Middleware(SecurityHeaders, https=settings.https),
         Middleware(GZipMiddleware, minimum_size=500),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,
-            session_cookie="pwa_session",
+            session_cookie=f"{settings.cookie_prefix}pwa_session",
             max_age=30 * 24 * 3600,
             same_site="lax",
             https_only=settings.https,
         ),
         Middleware(LocaleMiddleware),
-        Middleware(DeviceCookie, https=settings.https),
+        Middleware(DeviceCookie, https=settings.https, cookie=settings.cookie_prefix + devices.COOKIE),
         Middleware(RequestGuard, max_body=settings.max_body_bytes, on_error=_render_error),
     ]
     app = Starlette(

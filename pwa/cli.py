@@ -46,7 +46,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             # A web process busy with a burst of requests answers uvicorn's check late; 5 s (its default)
             # made it kill and restart healthy processes over and over under load.
             timeout_worker_healthcheck=30,
-            proxy_headers=True,
+            # The app reads X-Forwarded-* itself, from PWA_TRUSTED_PROXIES only (uvicorn's would trust loopback).
+            proxy_headers=False,
             log_level="info",
             log_config=uvicorn_log_config(),
         )
