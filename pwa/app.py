@@ -28,6 +28,7 @@ from pwa.assets import Assets
 from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
+from pwa.ops.observe import Observe
 from pwa.settings import Settings
 from routes import (
     api,
@@ -40,6 +41,7 @@ from routes import (
     offices,
     offices_api,
     offices_staff,
+    ops,
     pickups,
     pickups_api,
     pickups_staff,
@@ -103,7 +105,8 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_crash(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    rid = getattr(request.state, "request_id", "-")
+    log.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, rid, exc_info=exc)
     response = _render_error(request, 500, "server_error")
     apply_security_headers(response.headers, https=request.url.scheme == "https")
     return response
@@ -165,6 +168,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
     return [
         *home.routes,
         *shell.routes,
+        *ops.routes,
         *staff.routes,
         *api.routes,
         *dossiers.routes + dossiers_api.routes + dossiers_staff.routes,
@@ -207,6 +211,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         *proxy_middleware(settings),
+        Middleware(Observe),
         Middleware(SecurityHeaders, https=settings.https),
         Middleware(GZipMiddleware, minimum_size=500),
         Middleware(

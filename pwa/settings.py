@@ -64,8 +64,12 @@ class Settings:
     reminder_eve_at: str = "18:00"  # payment day reminders: the evening before, local time
     reminder_day_at: str = "06:30"  # and the morning of the day itself
     tariff_path: Path = field(default_factory=lambda: ROOT_DIR / "data" / "tariff.sample.json")
-    # Proxies whose X-Forwarded-For/-Proto are believed (IPs or networks; none by default).
+    # Operations (docs/operations.md): proxies whose X-Forwarded-For/-Proto are believed (IPs or networks;
+    # none by default), the bearer token of GET /metrics (empty: no metrics), and how late a due push
+    # may wait in the outbox before /readyz says the delivery workers are stuck.
     trusted_proxies: tuple[str, ...] = ()
+    metrics_token: str = ""
+    ready_outbox_seconds: int = 300
 
     @property
     def tz(self) -> ZoneInfo:
@@ -129,6 +133,8 @@ class Settings:
             reminder_day_at=env.get("PWA_REMINDER_DAY_AT", "06:30"),
             tariff_path=Path(env.get("PWA_TARIFF_PATH", str(ROOT_DIR / "data" / "tariff.sample.json"))),
             trusted_proxies=trusted_networks(env.get("PWA_TRUSTED_PROXIES", "")),
+            metrics_token=env.get("PWA_METRICS_TOKEN", "").strip(),
+            ready_outbox_seconds=int(env.get("PWA_READY_OUTBOX_SECONDS", "300")),
         )
         return settings.prepared()
 
