@@ -29,6 +29,7 @@ from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
 from pwa.ops.observe import Observe
+from pwa.ops.shared import unshared_settings
 from pwa.settings import Settings
 from routes import (
     api,
@@ -242,6 +243,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 def factory() -> Starlette:
     """Entry point for `uvicorn --factory pwa.app:factory` (settings from the environment)."""
     logging.basicConfig(level=logging.INFO)
+    for warning in unshared_settings(os.environ):
+        log.warning(warning)
     app = create_app()
     # Everything made so far (modules, the route table, SQLAlchemy's metadata) lives as long as the
     # process: moved out of the collector's view, full collections no longer walk it on every pass,

@@ -163,3 +163,13 @@ def queue_overdue(db: Database, *, seconds: int) -> None:
                 give_up_at=now + timedelta(days=1),
             )
         )
+
+
+def test_a_postgresql_deployment_is_warned_about_secrets_kept_per_host() -> None:
+    from pwa.ops.shared import unshared_settings
+
+    assert unshared_settings({"DATABASE_URL": "sqlite:///x.sqlite3"}) == []
+    warnings = unshared_settings({"DATABASE_URL": "postgresql://pwa@db/pwa", "PWA_SECRET_KEY": "s" * 40})
+    assert len(warnings) == 1 and warnings[0].startswith("PWA_VAPID_PRIVATE_KEY is not set")
+    everything = {"DATABASE_URL": "postgresql://db/pwa", "PWA_SECRET_KEY": "s", "PWA_VAPID_PRIVATE_KEY": "k"}
+    assert unshared_settings(everything) == []
