@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dev vendor run test lint test-sqlite test-pg chromium messages icons screenshots bench wrk clean
+.PHONY: install dev vendor run test lint test-sqlite test-pg chromium nginx messages icons screenshots bench wrk clean
 
 ## install: the virtualenv with the `pwa` command and its pinned dependencies
 install: $(VENV)/.installed vendor
@@ -45,8 +45,12 @@ run: install
 chromium:
 	@command -v chromium >/dev/null || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends chromium; }
 
+## nginx: Debian's nginx for the proxy test (tests/test_deploy_nginx.py runs its own copy on loopback)
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends nginx; }
+
 ## test: lint, type-check, then every test on SQLite and on PostgreSQL
-test: dev chromium lint test-sqlite test-pg
+test: dev chromium nginx lint test-sqlite test-pg
 
 lint: dev
 	$(BIN)/ruff check .

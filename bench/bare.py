@@ -3,7 +3,8 @@
 `BENCH_BARE_SPEC` names a JSON file `{path: {"status", "content_type", "body" (latin-1)}}` that
 bench/pages.py writes from the app's real answers, so each twin response has the same size and
 content type. `python -m bench.bare --port N [--workers N]` serves it with the uvicorn settings
-of `pwa serve` (pwa/cli.py): same loop and HTTP defaults, proxy headers, log level and log config.
+of `pwa serve` (pwa/cli.py): same loop and HTTP defaults, log level and log config, no access log (the
+app writes its own line per request), and proxy headers from loopback as the benchmark's app trusts them.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def main() -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
+        access_log=False,
         log_level="info",
         log_config=uvicorn_log_config(),
     )

@@ -7,10 +7,10 @@ twin, BENCH_RUNS times (default 3); figures are medians. Then the same pages on
 `pwa serve --workers 2`, against the one-process figures of the first pass.
 
 The booking POST goes through the API with a key from `pwa create-api-key`; its Lua script
-sends a new Idempotency-Key and X-Forwarded-For (one client address per booking: `pwa serve`
-trusts proxy headers from loopback, and each address may book 60 times in 10 minutes) and
-cycles through every open shift of the next two weeks; capacity is raised for the run
-(PWA_PICKUP_CAPACITY), so no shift fills.
+sends a new Idempotency-Key and X-Forwarded-For (one client address per booking: the app trusts
+proxy headers from loopback here, PWA_TRUSTED_PROXIES, as behind a proxy on the same host, and each
+address may book 60 times in 10 minutes) and cycles through every open shift of the next two
+weeks; capacity is raised for the run (PWA_PICKUP_CAPACITY), so no shift fills.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def verdict(ok: bool) -> str:
 
 def prepare(folder: Path) -> tuple[dict[str, str], str, str]:
     """A fresh instance with the demo data and an API key: its environment, the demo's output, the key."""
-    env = lib.app_env(folder, PWA_PICKUP_CAPACITY="100000")
+    env = lib.app_env(folder, PWA_PICKUP_CAPACITY="100000", PWA_TRUSTED_PROXIES="127.0.0.1")
     demo_output = lib.pwa(["demo"], env)
     api_key = lib.pwa(["create-api-key", "--name", "bench", "--scopes", "pickups"], env).strip().splitlines()[-1]
     return env, demo_output, api_key

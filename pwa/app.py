@@ -23,11 +23,13 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import Scope
 
-from pwa import i18n
+from pwa import devices, i18n
 from pwa.assets import Assets
 from pwa.db import Database, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
+from pwa.ops.observe import Observe
+from pwa.ops.shared import unshared_settings
 from pwa.settings import Settings
 from routes import (
     api,
@@ -42,6 +44,7 @@ from routes import (
     offices,
     offices_api,
     offices_staff,
+    ops,
     pickups,
     pickups_api,
     pickups_staff,
@@ -105,7 +108,8 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_crash(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    rid = getattr(request.state, "request_id", "-")
+    log.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, rid, exc_info=exc)
     response = _render_error(request, 500, "server_error")
     apply_security_headers(response.headers, https=request.url.scheme == "https")
     return response
@@ -167,6 +171,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
     return [
         *home.routes,
         *shell.routes,
+        *ops.routes,
         *staff.routes,
         *api.routes,
         *dossiers.routes + dossiers_api.routes + dossiers_staff.routes,
@@ -177,6 +182,16 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *offices_api.routes + offices.routes + offices_staff.routes,
         Mount("/static", static, name="static"),
     ]
+
+
+def proxy_middleware(settings: Settings) -> list[Middleware]:
+    """Behind a trusted proxy, the client's address and scheme come from X-Forwarded-For/-Proto (uvicorn's
+    middleware: the rightmost address no trusted proxy added); from anyone else the headers are ignored."""
+    if not settings.trusted_proxies:
+        return []
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -198,18 +213,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
             database.dispose()
 
     middleware = [
+        *proxy_middleware(settings),
+        Middleware(Observe),
         Middleware(SecurityHeaders, https=settings.https),
         Middleware(GZipMiddleware, minimum_size=500),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,
-            session_cookie="pwa_session",
+            session_cookie=f"{settings.cookie_prefix}pwa_session",
             max_age=30 * 24 * 3600,
             same_site="lax",
             https_only=settings.https,
         ),
         Middleware(LocaleMiddleware),
-        Middleware(DeviceCookie, https=settings.https),
+        Middleware(DeviceCookie, https=settings.https, cookie=settings.cookie_prefix + devices.COOKIE),
         Middleware(RequestGuard, max_body=settings.max_body_bytes, on_error=_render_error),
     ]
     app = Starlette(
@@ -228,6 +245,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 def factory() -> Starlette:
     """Entry point for `uvicorn --factory pwa.app:factory` (settings from the environment)."""
     logging.basicConfig(level=logging.INFO)
+    for warning in unshared_settings(os.environ):
+        log.warning(warning)
     app = create_app()
     # Everything made so far (modules, the route table, SQLAlchemy's metadata) lives as long as the
     # process: moved out of the collector's view, full collections no longer walk it on every pass,

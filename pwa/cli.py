@@ -25,6 +25,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from pwa.logs import uvicorn_log_config
+    from pwa.ops.multiproc import metrics_folder
     from pwa.push.supervise import WorkerProcesses
 
     # Migrate in a child process: the server and its workers then never load Alembic (~11 MB each).
@@ -37,19 +38,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if delivery:
         delivery.start()
     try:
-        uvicorn.run(
-            "pwa.app:factory",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            # A web process busy with a burst of requests answers uvicorn's check late; 5 s (its default)
-            # made it kill and restart healthy processes over and over under load.
-            timeout_worker_healthcheck=30,
-            proxy_headers=True,
-            log_level="info",
-            log_config=uvicorn_log_config(),
-        )
+        with metrics_folder():  # each web process counts into it; /metrics adds them all up
+            uvicorn.run(
+                "pwa.app:factory",
+                factory=True,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                # A web process busy with a burst of requests answers uvicorn's check late; 5 s (its default)
+                # made it kill and restart healthy processes over and over under load.
+                timeout_worker_healthcheck=30,
+                # The app reads X-Forwarded-* itself, from PWA_TRUSTED_PROXIES only (uvicorn's would trust
+                # loopback), and logs each request itself (pwa.access, one JSON line) instead of uvicorn.
+                proxy_headers=False,
+                access_log=False,
+                log_level="info",
+                log_config=uvicorn_log_config(),
+            )
     finally:
         if delivery:
             delivery.stop()

@@ -34,8 +34,16 @@ class RedactSecrets(logging.Filter):
 
 
 def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own logging setup, with the access log passed through RedactSecrets."""
+    """uvicorn's own logging setup, with the access log passed through RedactSecrets, and the app's
+    request log (`pwa.access`, pwa/ops/observe.py): its JSON lines alone on stdout."""
     config = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["redact"] = {"()": "pwa.logs.RedactSecrets"}
     config["handlers"]["access"]["filters"] = ["redact"]
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["requests"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "json_line",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["pwa.access"] = {"handlers": ["requests"], "level": "INFO", "propagate": False}
     return config

@@ -184,14 +184,14 @@ def _replayer(body: bytes, receive: Receive) -> Receive:
 class DeviceCookie:
     """Gives each browser a long-lived random id (HttpOnly cookie), set only once a handler uses it."""
 
-    def __init__(self, app: ASGIApp, *, https: bool) -> None:
-        self.app, self.https = app, https
+    def __init__(self, app: ASGIApp, *, https: bool, cookie: str = devices.COOKIE) -> None:
+        self.app, self.https, self.cookie = app, https, cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = Request(scope).cookies.get(devices.COOKIE)
+        token = Request(scope).cookies.get(self.cookie)
         state = scope.setdefault("state", {})
         is_new = not devices.valid_token(token)
         state["device_token"] = new_token() if is_new else token
@@ -201,7 +201,7 @@ class DeviceCookie:
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and is_new and state.get("device_used"):
                 cookie = (
-                    f"{devices.COOKIE}={state['device_token']}; Path=/; Max-Age={devices.COOKIE_MAX_AGE}; "
+                    f"{self.cookie}={state['device_token']}; Path=/; Max-Age={devices.COOKIE_MAX_AGE}; "
                     f"HttpOnly; SameSite=Lax{secure}"
                 )
                 MutableHeaders(scope=message).append("Set-Cookie", cookie)

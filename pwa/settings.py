@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,12 @@ class Settings:
     reminder_eve_at: str = "18:00"  # payment day reminders: the evening before, local time
     reminder_day_at: str = "06:30"  # and the morning of the day itself
     tariff_path: Path = field(default_factory=lambda: ROOT_DIR / "data" / "tariff.sample.json")
+    # Operations (docs/operations.md): proxies whose X-Forwarded-For/-Proto are believed (IPs or networks;
+    # none by default), the bearer token of GET /metrics (empty: no metrics), and how late a due push
+    # may wait in the outbox before /readyz says the delivery workers are stuck.
+    trusted_proxies: tuple[str, ...] = ()
+    metrics_token: str = ""
+    ready_outbox_seconds: int = 300
 
     @property
     def tz(self) -> ZoneInfo:
@@ -73,6 +80,11 @@ class Settings:
     def https(self) -> bool:
         """True when the public address is https, so cookies get `Secure`."""
         return self.base_url.startswith("https://")
+
+    @property
+    def cookie_prefix(self) -> str:
+        """`__Host-` over https: the browser then takes the cookie only from this host, Secure, Path=/."""
+        return "__Host-" if self.https else ""
 
     @property
     def root_dir(self) -> Path:
@@ -120,6 +132,9 @@ class Settings:
             reminder_eve_at=env.get("PWA_REMINDER_EVE_AT", "18:00"),
             reminder_day_at=env.get("PWA_REMINDER_DAY_AT", "06:30"),
             tariff_path=Path(env.get("PWA_TARIFF_PATH", str(ROOT_DIR / "data" / "tariff.sample.json"))),
+            trusted_proxies=trusted_networks(env.get("PWA_TRUSTED_PROXIES", "")),
+            metrics_token=env.get("PWA_METRICS_TOKEN", "").strip(),
+            ready_outbox_seconds=int(env.get("PWA_READY_OUTBOX_SECONDS", "300")),
         )
         return settings.prepared()
 
@@ -136,6 +151,24 @@ def default_push_workers() -> int:
     what the pages leave."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(4, cores))
+
+
+def trusted_networks(value: str) -> tuple[str, ...]:
+    """`10.0.0.5, 192.168.1.0/24` → each checked as an IP address or network; ValueError names a bad one.
+
+    Strict on purpose: a typo must not silently trust nobody (or, worse, somebody else).
+    """
+    found = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(
+                str(ipaddress.ip_network(part, strict=False)) if "/" in part else str(ipaddress.ip_address(part))
+            )
+        except ValueError:
+            raise ValueError(f"PWA_TRUSTED_PROXIES: {part!r} is not an IP address or network") from None
+    return tuple(found)
 
 
 def _weekdays(value: str) -> tuple[int, ...]:

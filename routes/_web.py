@@ -145,12 +145,12 @@ def device_key(request: Request) -> str:
 
 def known_device_key(request: Request) -> str | None:
     """This browser's device key if it already has the cookie (API callers without one get None)."""
-    token = request.cookies.get(devices.COOKIE)
+    token = request.cookies.get(settings_of(request).cookie_prefix + devices.COOKIE)
     return devices.key_of(token) if token and devices.valid_token(token) else None
 
 
 def client_address(request: Request) -> str:
-    """The client's address (uvicorn's --proxy-headers makes it the real one behind a proxy)."""
+    """The client's address: the peer's, or behind a trusted proxy (PWA_TRUSTED_PROXIES) the one it forwarded."""
     return request.client.host if request.client else "unknown"
 
 

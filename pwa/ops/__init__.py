@@ -1,0 +1,1 @@
+"""Operations: what the app tells its operator (request log, metrics, readiness); docs/operations.md."""
