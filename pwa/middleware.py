@@ -103,7 +103,7 @@ class RequestGuard:
             return
         request = Request(scope, receive)
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
             await self._refuse(scope, receive, send, 413, "payload_too_large")
             return
         body = await self._read_body(receive)
