@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dev vendor run test lint test-sqlite test-pg chromium messages icons screenshots bench wrk clean
+.PHONY: install dev vendor run test lint audit test-sqlite test-pg chromium messages icons screenshots bench wrk clean
 
 ## install: the virtualenv with the `pwa` command and its pinned dependencies
 install: $(VENV)/.installed vendor
@@ -45,13 +45,17 @@ run: install
 chromium:
 	@command -v chromium >/dev/null || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends chromium; }
 
-## test: lint, type-check, then every test on SQLite and on PostgreSQL
-test: dev chromium lint test-sqlite test-pg
+## test: lint, type-check, audit the dependencies, then every test on SQLite and on PostgreSQL
+test: dev chromium lint audit test-sqlite test-pg
 
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## audit: known vulnerabilities in the pinned Python and npm packages (pip-audit, npm audit)
+audit: dev
+	$(BIN)/python scripts/audit.py
 
 test-sqlite: dev chromium
 	$(BIN)/python -m pytest
