@@ -61,8 +61,10 @@ def code_hint() -> str:
 
 
 def normalise_code(value: str) -> str:
-    """How a person typed a code, made comparable (no spaces, upper-case)."""
-    return re.sub(r"\s+", "", value or "").upper()[:40]
+    """How a person typed a code, made comparable (no spaces, upper-case); "" (no dossier) if it has a
+    control character, which no code has and PostgreSQL refuses in a query (`%00` in a URL)."""
+    code = re.sub(r"\s+", "", value or "").upper()[:40]
+    return "" if has_control(code) else code
 
 
 def phone(value: Any) -> str:

@@ -106,6 +106,15 @@ def office_code(value: Any) -> str:
     return code
 
 
+def code_key(value: str) -> str:
+    """A code from a URL as places are looked up by it: upper-case, or "" (no place) if no place can have it.
+
+    Never sent to the database as typed: PostgreSQL refuses NUL in text, which a URL can carry (`%00`).
+    """
+    code = value.strip().upper()
+    return code if CODE_RE.match(code) else ""
+
+
 def _kind(value: Any) -> str:
     kind = str(value or "").strip()
     if kind not in KINDS:
