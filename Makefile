@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dev vendor run test lint test-sqlite test-pg chromium nginx messages icons screenshots bench wrk clean
+.PHONY: install dev vendor run test lint audit test-sqlite test-pg chromium nginx messages icons screenshots bench wrk clean
 
 ## install: the virtualenv with the `pwa` command and its pinned dependencies
 install: $(VENV)/.installed vendor
@@ -49,13 +49,17 @@ chromium:
 nginx:
 	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends nginx; }
 
-## test: lint, type-check, then every test on SQLite and on PostgreSQL
-test: dev chromium nginx lint test-sqlite test-pg
+## test: lint, type-check, audit the dependencies, then every test on SQLite and on PostgreSQL
+test: dev chromium nginx lint audit test-sqlite test-pg
 
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## audit: known vulnerabilities in the pinned Python and npm packages (pip-audit, npm audit)
+audit: dev
+	$(BIN)/python scripts/audit.py
 
 test-sqlite: dev chromium
 	$(BIN)/python -m pytest

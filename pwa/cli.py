@@ -164,6 +164,36 @@ def cmd_import_offices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the live SQLite database (the app may keep running)."""
+    from pathlib import Path
+
+    from pwa.backup import BackupError, backup
+
+    try:
+        made = backup(Settings.from_env().database_url, Path(args.dest))
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {made.pages} pages ({made.size} bytes) to {made.path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the SQLite database with a backup; refused while the app has it open, unless --force."""
+    from pathlib import Path
+
+    from pwa.backup import BackupError, restore
+
+    try:
+        made = restore(Settings.from_env().database_url, Path(args.src), force=args.force)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {made.pages} pages into {made.path}; `pwa migrate` (or `pwa serve`) brings it up to date")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     root = argparse.ArgumentParser(prog="pwa", description="Bắc Kạn post office web app")
@@ -199,6 +229,13 @@ def parser() -> argparse.ArgumentParser:
     days = sub.add_parser("import-payment-days", help="import payment days from a UTF-8 CSV file (all or nothing)")
     days.add_argument("file", help="CSV: office_code,kind,date,opens,closes")
     days.set_defaults(func=cmd_import_offices, days=True)
+    save = sub.add_parser("backup", help="copy the live SQLite database to DEST (a new file or a folder)")
+    save.add_argument("dest")
+    save.set_defaults(func=cmd_backup)
+    back = sub.add_parser("restore", help="replace the SQLite database with the backup SRC")
+    back.add_argument("src")
+    back.add_argument("--force", action="store_true", help="restore even though a process has the database open")
+    back.set_defaults(func=cmd_restore)
     return root
 
 

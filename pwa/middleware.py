@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -103,7 +104,7 @@ class RequestGuard:
             return
         request = Request(scope, receive)
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
             await self._refuse(scope, receive, send, 413, "payload_too_large")
             return
         body = await self._read_body(receive)
@@ -135,6 +136,8 @@ class RequestGuard:
     async def _csrf_problem(self, request: Request, scope: Scope) -> tuple[int, str] | None:
         if scope["path"].startswith("/api/"):
             return _api_problem(request)
+        if _from_another_site(request):  # a token alone would do; this refuses even a leaked one
+            return (403, "cross_site")
         expected = scope.get("session", {}).get("csrf_token")
         sent = request.headers.get("x-csrf-token")
         if not sent and _is_form(request):
@@ -161,6 +164,23 @@ def _api_problem(request: Request) -> tuple[int, str] | None:
     if content_type != "application/json":
         return (415, "unsupported_media_type")
     return None
+
+
+def _from_another_site(request: Request) -> bool:
+    """The browser says another site sent this: `Sec-Fetch-Site: cross-site`, or an `Origin` of another host.
+
+    Hosts, not schemes, are compared: behind a TLS proxy the app may see http while the page was https.
+    """
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":  # "null": privacy-sensitive contexts; the token still decides
+        return False
+    try:
+        host = urlsplit(origin).netloc
+    except ValueError:  # `http://[`: not an origin any browser sends
+        return True
+    return host.lower() != request.headers.get("host", "").lower()
 
 
 def _is_form(request: Request) -> bool:

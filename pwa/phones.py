@@ -31,10 +31,10 @@ class PhoneError(ValueError):
 
 
 def _digits(raw: str) -> str:
-    text = raw.strip()
+    text = re.sub(r"[\s.\-()]", "", raw)  # separators first: `(+84) 912 345 678` is written too
     plus = text.startswith("+")
-    digits = re.sub(r"[\s.\-()]", "", text.lstrip("+"))
-    if not digits.isdigit():
+    digits = text.removeprefix("+")
+    if not (digits.isascii() and digits.isdigit()):
         raise PhoneError(_("Số điện thoại chỉ gồm chữ số, ví dụ 0912 345 678."))
     if plus or (digits.startswith("84") and len(digits) in (11, 12)):
         digits = "0" + digits[2:] if digits.startswith("84") else digits

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-_S10_RE = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
+_S10_RE = re.compile(r"^([A-Z]{2})([0-9]{8})([0-9])([A-Z]{2})$")  # not \d: that takes any script's digits
 
 
 def check_digit(serial: str) -> int:
     """The S10 check digit of an 8-digit serial (47312482 → 9)."""
-    if len(serial) != 8 or not serial.isdigit():
+    if len(serial) != 8 or not (serial.isascii() and serial.isdigit()):
         raise ValueError("an S10 serial has exactly 8 digits")
     remainder = 11 - sum(int(d) * w for d, w in zip(serial, WEIGHTS, strict=True)) % 11
     return {10: 0, 11: 5}.get(remainder, remainder)

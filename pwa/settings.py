@@ -173,7 +173,8 @@ def trusted_networks(value: str) -> tuple[str, ...]:
 
 def _weekdays(value: str) -> tuple[int, ...]:
     """`5,6` → (5, 6): weekdays with no pickups (Monday = 0)."""
-    return tuple(sorted({int(part) for part in value.split(",") if part.strip().isdigit() and int(part) < 7}))
+    parts = (part.strip() for part in value.split(","))
+    return tuple(sorted({int(part) for part in parts if part.isascii() and part.isdigit() and int(part) < 7}))
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -15,7 +15,7 @@ def commune(code: int) -> str:
 def commune_code(topic: str) -> int | None:
     """The ward code of a `commune:<code>` topic (at most 8 digits), else None."""
     code = topic.removeprefix(COMMUNE)
-    if code == topic or not code.isdigit() or len(code) > 8:
+    if code == topic or not (code.isascii() and code.isdigit()) or len(code) > 8:
         return None
     return int(code)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
 from typing import Generic, TypeVar
@@ -10,6 +11,11 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 V = TypeVar("V")
 CHUNK = 500
+
+
+def has_control(text: str, *, allowed: str = "") -> bool:
+    """True if `text` has a control character (NUL…) or a lone surrogate, which no database stores as text."""
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

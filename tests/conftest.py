@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -28,6 +30,14 @@ from tests.fakepush import FakePushService
 from tests.live import CHROMIUM, LiveServer, chromium_args
 
 PG_ENV = "PWA_TEST_DATABASE_URL"
+
+# Property tests: no per-example deadline (two cores shared by several runs make timings noise), and
+# the same examples on every run unless HYPOTHESIS_PROFILE=explore asks for fresh ones.
+hypothesis_settings.register_profile(
+    "default", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile("explore", deadline=None, max_examples=2000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _pg_url(base: str, schema: str) -> str:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from pwa import phones, s10
 from pwa.dossiers.statuses import CHANNELS, POSTAL_EVENTS
 from pwa.i18n import gettext as _
+from pwa.util import has_control
 
 # No "/": a code is a segment of /dossiers/{code}, which a slash would split. One-stop codes
 # look like H19.22-251125-0042.
@@ -34,6 +35,8 @@ def text(value: Any, *, max_len: int, required: bool = True) -> str:
     if not isinstance(value, str):
         raise FieldError(_("Phải là chuỗi ký tự."))
     clean = " ".join(value.split())
+    if has_control(clean):
+        raise FieldError(_("Có ký tự điều khiển không hợp lệ; hãy gõ lại bằng bàn phím."))
     if required and not clean:
         raise FieldError(_("Không được để trống."))
     if len(clean) > max_len:
@@ -58,8 +61,10 @@ def code_hint() -> str:
 
 
 def normalise_code(value: str) -> str:
-    """How a person typed a code, made comparable (no spaces, upper-case)."""
-    return re.sub(r"\s+", "", value or "").upper()[:40]
+    """How a person typed a code, made comparable (no spaces, upper-case); "" (no dossier) if it has a
+    control character, which no code has and PostgreSQL refuses in a query (`%00` in a URL)."""
+    code = re.sub(r"\s+", "", value or "").upper()[:40]
+    return "" if has_control(code) else code
 
 
 def phone(value: Any) -> str:
@@ -93,9 +98,14 @@ def day(value: Any) -> date:
     if not isinstance(value, str):
         raise FieldError(_("Nhập ngày dạng YYYY-MM-DD, ví dụ 2026-12-05."))
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError as exc:
         raise FieldError(_("Nhập ngày dạng YYYY-MM-DD, ví dụ 2026-12-05.")) from exc
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # as for moments: 0001-01-01 or 9999-12-31 are typos
+        raise FieldError(
+            _("Năm phải từ %(first)d đến %(last)d, ví dụ 2026-12-05.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
+    return parsed
 
 
 def integer(value: Any) -> int:
@@ -104,7 +114,7 @@ def integer(value: Any) -> int:
         raise FieldError(_("Phải là số nguyên."))
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,15}\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,15}\s*", value):
         return int(value)
     raise FieldError(_("Phải là số nguyên."))
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -61,12 +63,32 @@ def decode(data: bytes) -> str:
         raise Invalid(fields={"file": _("Tệp không phải UTF-8. Hãy lưu lại tệp CSV với mã hóa UTF-8.")}) from exc
 
 
+@contextmanager
+def readable(reader: Any) -> Iterator[None]:
+    """Turn the csv module's own errors (a field over 128 KiB…) into Invalid on the file, with the line."""
+    try:
+        yield
+    except csv.Error as exc:
+        message = _("Không đọc được tệp CSV ở dòng %(line)d. Hãy lưu lại tệp dạng CSV UTF-8.") % {
+            "line": reader.line_num
+        }
+        raise Invalid(fields={"file": message}) from exc
+
+
 def check(session: Session, text: str, tz: ZoneInfo) -> Report:
     """Validate every row (against each other and the database); import nothing."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    _check_header(reader.fieldnames)
-    reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
-    report, seen = Report(), dict[str, int]()
+    with readable(reader):
+        _check_header(reader.fieldnames)
+        reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
+        report = Report()
+        seen = _check_rows(reader, tz, report)
+    _mark_existing(session, report, seen)
+    return report
+
+
+def _check_rows(reader: csv.DictReader[str], tz: ZoneInfo, report: Report) -> dict[str, int]:
+    seen: dict[str, int] = {}
     for row in reader:
         if reader.line_num - 1 > MAX_ROWS:
             raise Invalid(fields={"file": _("Tệp quá nhiều dòng: tối đa %(n)d dòng mỗi lần.") % {"n": MAX_ROWS}})
@@ -84,8 +106,7 @@ def check(session: Session, text: str, tz: ZoneInfo) -> Report:
             continue
         seen[new.code] = line
         report.good.append(new)
-    _mark_existing(session, report, seen)
-    return report
+    return seen
 
 
 def _check_header(names: Sequence[str] | None) -> None:

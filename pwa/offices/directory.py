@@ -17,7 +17,7 @@ from pwa.db import Database
 from pwa.errors import NotFound
 from pwa.i18n import gettext as _
 from pwa.models import DeviceTopic, Notice, Office, PaymentDay, utcnow
-from pwa.offices import hours, search, views
+from pwa.offices import hours, places, search, views
 from pwa.settings import Settings
 from pwa.util import Kept
 
@@ -146,7 +146,7 @@ def show(
 
 
 def _office(session: Session, code: str) -> Office:
-    office = session.exec(select(Office).where(Office.code == code.strip().upper()[:20])).first()
+    office = session.exec(select(Office).where(Office.code == places.code_key(code))).first()
     if office is None:
         raise NotFound(_("Không có điểm bưu điện mã này."))
     return office

@@ -72,10 +72,17 @@ def week(text: str, first: date, tz: ZoneInfo, days: int = 7) -> tuple[Day, ...]
     spans: dict[date, list[str]] = {first + timedelta(days=i): [] for i in range(days)}
     for begin, end, state, _comment in parse(text, str(tz)).intervals(start, start + timedelta(days=days)):
         if state == State.OPEN:
-            begin, end = begin.astimezone(tz), end.astimezone(tz)
-            label = "24:00" if end.date() > begin.date() and end.time() == time(0, 0) else clock(end)
-            spans.setdefault(begin.date(), []).append(f"{clock(begin)}–{label}")
+            _add_split_at_midnight(spans, begin.astimezone(tz), end.astimezone(tz), tz)
     return tuple(Day(day, tuple(found)) for day, found in sorted(spans.items()) if day < first + timedelta(days=days))
+
+
+def _add_split_at_midnight(spans: dict[date, list[str]], begin: datetime, end: datetime, tz: ZoneInfo) -> None:
+    """One span per day the interval touches: `24/7` is open every day, not once for a week."""
+    while begin < end:
+        midnight = datetime.combine(begin.date() + timedelta(days=1), time(0, 0), tz)
+        stop = min(end, midnight)
+        spans.setdefault(begin.date(), []).append(f"{clock(begin)}–{'24:00' if stop == midnight else clock(stop)}")
+        begin = stop
 
 
 def clock(moment: datetime) -> str:

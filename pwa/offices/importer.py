@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from pwa import audit
 from pwa.db import Database
-from pwa.dossiers.importer import BadRow, decode
+from pwa.dossiers.importer import BadRow, decode, readable
 from pwa.errors import Invalid
 from pwa.i18n import gettext as _
 from pwa.models import Office, PaymentDay, utcnow
@@ -42,6 +42,11 @@ class Result:
 
 def _rows(text: str, fields: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    with readable(reader):
+        return _read_rows(reader, fields)
+
+
+def _read_rows(reader: csv.DictReader[str], fields: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
     present = [name.strip() for name in reader.fieldnames or []]
     if sorted(present) != sorted(fields):
         message = _("Dòng tiêu đề (dòng 1) sai. Cần đúng các cột: %(fields)s.") % {"fields": ",".join(fields)}

@@ -12,6 +12,7 @@ from pwa import admin_units, phones
 from pwa.errors import Invalid
 from pwa.i18n import gettext as _
 from pwa.offices import hours
+from pwa.util import has_control
 
 OFFICE_FIELDS = ("code", "name", "kind", "ward_code", "address", "phone", "lat", "lon", "opening_hours", "services")
 DAY_FIELDS = ("office_code", "kind", "date", "opens", "closes")
@@ -19,7 +20,7 @@ KINDS = ("post_office", "commune_post_office", "service_centre")
 PAYMENT_KINDS = ("pension", "social", "merit")
 SERVICES = ("parcels", "dossiers", "payments", "savings", "bills", "newspapers")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,19}$")
-TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+TIME_RE = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits: \d takes any script's
 # The former Bắc Kạn lies well inside this box; a point outside it is a typo (lat/lon swapped…).
 LAT_RANGE, LON_RANGE = (8.0, 23.5), (102.0, 110.0)
 
@@ -92,6 +93,8 @@ def _text(value: Any, max_len: int, message: str) -> str:
     text = " ".join(str(value or "").split())
     if not text or len(text) > max_len:
         raise FieldError(message)
+    if has_control(text):
+        raise FieldError(_("Có ký tự điều khiển không hợp lệ; hãy gõ lại bằng bàn phím."))
     return text
 
 
@@ -103,6 +106,15 @@ def office_code(value: Any) -> str:
     return code
 
 
+def code_key(value: str) -> str:
+    """A code from a URL as places are looked up by it: upper-case, or "" (no place) if no place can have it.
+
+    Never sent to the database as typed: PostgreSQL refuses NUL in text, which a URL can carry (`%00`).
+    """
+    code = value.strip().upper()
+    return code if CODE_RE.match(code) else ""
+
+
 def _kind(value: Any) -> str:
     kind = str(value or "").strip()
     if kind not in KINDS:
@@ -112,7 +124,7 @@ def _kind(value: Any) -> str:
 
 def _ward(value: Any, province_code: int) -> int:
     text = str(value or "").strip()
-    commune = admin_units.commune(int(text)) if text.isdigit() and len(text) < 9 else None
+    commune = admin_units.commune(int(text)) if text.isascii() and text.isdigit() and len(text) < 9 else None
     if commune is None or commune.province_code != province_code:
         raise FieldError(_("Không có xã/phường mã %(code)s trong tỉnh.") % {"code": text[:12]})
     return commune.code

@@ -83,7 +83,7 @@ def parse_near(value: str | None) -> tuple[float, float] | None:
 def parse_ward(value: str | None) -> int | None:
     """A commune code as a query or cookie carries it (digits, at most 8); None for anything else."""
     text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 9 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 9 else None
 
 
 def filters(near: str | None, ward_code: str | None) -> tuple[tuple[float, float] | None, int | None]:

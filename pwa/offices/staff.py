@@ -32,7 +32,7 @@ def editing(db: Database, settings: Settings, *, code: str) -> Editing:
     """The form values of a place, or NotFound."""
     today = utcnow().astimezone(settings.tz).date()
     with db.read() as session:
-        office = session.exec(select(Office).where(Office.code == code.strip().upper()[:20])).first()
+        office = session.exec(select(Office).where(Office.code == places.code_key(code))).first()
         if office is None:
             raise NotFound(_("Không có điểm bưu điện mã này."))
         query = (
@@ -94,7 +94,7 @@ def remove_payment_day(db: Database, settings: Settings, *, code: str, kind: str
     except ValueError as exc:
         raise Invalid(fields={"date": _("Nhập ngày dạng YYYY-MM-DD, ví dụ 2026-12-05.")}) from exc
     with db.write() as session:
-        office_id = session.exec(select(Office.id).where(Office.code == code.strip().upper()[:20])).first()
+        office_id = session.exec(select(Office.id).where(Office.code == places.code_key(code))).first()
         if office_id is None:
             raise NotFound(_("Không có điểm bưu điện mã này."))
         stmt = delete(PaymentDay).where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date
@@ -143,7 +144,8 @@ def check_weight(raw: Any, errors: dict[str, str]) -> int:
         errors["weight_kg"] = _("Cân nặng phải lớn hơn 0 kg.")
     elif kg * 1000 > MAX_WEIGHT_G:
         errors["weight_kg"] = _("Mỗi kiện tối đa 30 kg. Hàng nặng hơn cần dịch vụ riêng: hãy gọi bưu điện.")
-    return int((kg or 0) * 1000) if "weight_kg" not in errors else 0
+    # Up to the gram: 0.0004 kg is a parcel, not nothing (truncating made it 0 g).
+    return math.ceil((kg or 0) * 1000) if "weight_kg" not in errors else 0
 
 
 def check_size(raw: Any, errors: dict[str, str]) -> int | None:

@@ -16,6 +16,7 @@ from pwa.models import Notice, PushAttempt, PushDelivery, utcnow
 from pwa.push import outbox, subscriptions
 from pwa.topics import EVERYONE, FIXED, commune
 from pwa.urls import local_path
+from pwa.util import has_control
 
 TOPIC_TARGETS = FIXED
 STATUSES = ("queued", "sent", "failed", "pruned")
@@ -42,6 +43,9 @@ def check(*, title: str, body: str, url: str, topics: Sequence[str], send_at: da
         errors["title"] = _("Nhập tiêu đề từ 3 đến 120 ký tự.")
     if not 3 <= len(body) <= 500:
         errors["body"] = _("Nhập nội dung từ 3 đến 500 ký tự.")
+    for name, text, allowed in (("title", title, ""), ("body", body, "\n\r\t"), ("url", url, "")):
+        if name not in errors and has_control(text, allowed=allowed):
+            errors[name] = _("Có ký tự điều khiển không hợp lệ; hãy gõ lại bằng bàn phím.")
     if url and (local_path(url) is None or len(url) > 500 or " " in url):
         errors["url"] = _("Đường dẫn phải là một trang của ứng dụng, bắt đầu bằng /, ví dụ /dossiers.")
     if not topics:
@@ -60,7 +64,7 @@ def commune_topics(codes: Sequence[str | int]) -> list[str]:
     found = []
     for code in codes:
         text = str(code).strip()
-        if not text.isdigit() or len(text) > 8 or admin_units.commune(int(text)) is None:
+        if not (text.isascii() and text.isdigit()) or len(text) > 8 or admin_units.commune(int(text)) is None:
             raise Invalid(fields={"ward_codes": _("Mã xã/phường không tồn tại: %(code)s") % {"code": text[:12]}})
         found.append(commune(int(text)))
     return found

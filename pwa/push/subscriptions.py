@@ -31,11 +31,15 @@ PUSH_SERVICE_DOMAINS = (
 
 
 def _endpoint_problem(endpoint: str, *, production: bool) -> str | None:
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("https", "http") or not parts.hostname or len(endpoint) > 1000:
-        return _("Địa chỉ nhận thông báo (endpoint) không hợp lệ.")
+    invalid = _("Địa chỉ nhận thông báo (endpoint) không hợp lệ.")
+    try:
+        parts = urlsplit(endpoint)
+        host, _port = parts.hostname, parts.port  # both raise ValueError on a malformed address
+    except ValueError:
+        return invalid
+    if parts.scheme not in ("https", "http") or not host or len(endpoint) > 1000:
+        return invalid
     if production:
-        host = parts.hostname
         known = any(host == d or host.endswith("." + d) for d in PUSH_SERVICE_DOMAINS)
         if parts.scheme != "https" or not known:
             return _("Dịch vụ nhận thông báo này không được hỗ trợ.")
