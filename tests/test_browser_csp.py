@@ -17,7 +17,7 @@ from pwa.push import announce
 from pwa.settings import Settings
 from tests.factories import DOSSIER_CODE, add_dossier_event, booking_body, make_dossier, make_staff
 from tests.offices_data import load_offices
-from tests.test_http_authz_matrix import DEVICE, MATRIX, PUBLIC, STAFF
+from tests.test_http_authz_matrix import DEVICE, MATRIX, PUBLIC, ROUND, STAFF
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ document.addEventListener("securitypolicyviolation", (e) =>
 # GET routes that are not pages a person reads: files, redirects, fragments, the health check.
 NOT_PAGES = {
     "/static/{path}", "/manifest.webmanifest", "/service_worker.js", "/healthz", "/lang",
-    "/notifications/open/{message_id:int}", "/pickups/quote",
+    "/notifications/open/{message_id:int}", "/pickups/quote", "/readyz",
 }  # fmt: skip
 
 
@@ -85,7 +85,8 @@ def test_no_page_breaks_the_content_security_policy(
         "/staff/dossiers/{code}": f"/staff/dossiers/{DOSSIER_CODE}", "/staff/notices": "/staff/notices",
         "/staff/notices/{notice_id:int}": f"/staff/notices/{notice}", "/staff/offices": "/staff/offices",
         "/staff/offices/new": "/staff/offices/new", "/staff/offices/{code}": "/staff/offices/BDVHX-CHOMOI",
-        "/staff/pickups": "/staff/pickups",
+        "/staff/pickups": "/staff/pickups", "/staff/pickups/objections": "/staff/pickups/objections",
+        "/courier": "/courier",
     }  # fmt: skip
     problems += [v for url in staff.values() for v in _violations(page, url)]
     assert problems == []
@@ -97,5 +98,7 @@ def test_no_page_breaks_the_content_security_policy(
     control.evaluate("() => document.body.append(Object.assign(document.createElement('script'), {text: '1'}))")
     assert any("script-src" in v for v in control.evaluate("() => window.__csp"))
 
-    pages = {p for (m, p), who in MATRIX.items() if m == "GET" and who in (PUBLIC, DEVICE, STAFF) and "/api/" not in p}
+    pages = {
+        p for (m, p), who in MATRIX.items() if m == "GET" and who in (PUBLIC, DEVICE, STAFF, ROUND) and "/api/" not in p
+    }
     assert pages - NOT_PAGES == set(customer) | set(staff), "a page no CSP check visits, or one that is gone"

@@ -36,24 +36,34 @@ from tests.factories import (
 from tests.routetable import endpoints, fill
 
 PUBLIC, DEVICE, SECRET, STAFF, ANY_KEY = "public", "device", "secret", "staff", "*"
+DOOR, ROUND, METRICS = "door", "round", "metrics"
 PUBLIC_ROUTES = """GET / · GET /offline · GET /lang · GET /manifest.webmanifest · GET /service_worker.js · GET /healthz
 GET /static/{path} · GET /dossiers · GET /offices · GET /offices/{code} · GET /offices/{code}/print
 GET /pickups/new · POST /pickups/new · GET /pickups/quote · GET /notices/{notice_id:int} · GET /staff/login
 POST /staff/login · POST /staff/logout · POST /offices/{code}/remind · POST /offices/{code}/home
 GET /api/v1/openapi.json · GET /api/v1/offices · GET /api/v1/offices/{code} · GET /api/v1/slots
-GET /api/v1/push/key · POST /api/v1/pickups"""
+GET /api/v1/push/key · POST /api/v1/pickups · GET /readyz"""
 DEVICE_ROUTES = """GET /pickups · GET /pickups/{code} · POST /pickups/{code}/cancel · POST /pickups/{code}/move
 GET /notifications · GET /notifications/open/{message_id:int} · POST /notifications/topics · POST /notifications/off
-POST /notifications/read · GET /dossiers/{code} · POST /dossiers/{code}/follow · POST /dossiers/{code}/unfollow
+POST /notifications/read · POST /pickups/{code}/objection
+GET /dossiers/{code} · POST /dossiers/{code}/follow · POST /dossiers/{code}/unfollow
 POST /api/v1/push/subscriptions · DELETE /api/v1/push/subscriptions · DELETE /api/v1/dossiers/{code}/follow"""
 SECRET_ROUTES = """POST /dossiers · POST /pickups/find · GET /api/v1/dossiers/{code}
-POST /api/v1/dossiers/{code}/follow · GET /api/v1/pickups/{code} · POST /api/v1/pickups/{code}/cancel"""
+POST /api/v1/dossiers/{code}/follow · GET /api/v1/pickups/{code} · POST /api/v1/pickups/{code}/cancel
+POST /api/v1/pickups/{code}/reschedule · POST /api/v1/pickups/{code}/objection"""
 STAFF_ROUTES = """GET /staff/ · GET /staff/dossiers · GET /staff/dossiers/import · POST /staff/dossiers/import
 GET /staff/dossiers/{code} · POST /staff/dossiers/{code}/events · GET /staff/notices · POST /staff/notices
 GET /staff/notices/{notice_id:int} · GET /staff/offices · GET /staff/offices/new · POST /staff/offices/new
 GET /staff/offices/{code} · POST /staff/offices/{code} · POST /staff/offices/{code}/payment-days
 POST /staff/offices/{code}/payment-days/remove · GET /staff/pickups · POST /staff/pickups/plan
-POST /staff/pickups/{code}"""
+POST /staff/pickups/{code} · GET /staff/pickups/objections
+POST /staff/pickups/{code}/objections/{objection_id:int}"""
+# At the door: a key of scope `pickups`, or the session of a signed-in courier (or staff who go out).
+DOOR_ROUTES = """POST /api/v1/pickups/{code}/collect · POST /api/v1/pickups/{code}/fail"""
+# The courier's round: signed-in couriers, staff and admins.
+ROUND_ROUTES = """GET /courier"""
+# The operator's scrape: a bearer token of its own (PWA_METRICS_TOKEN), no key, no session.
+METRICS_ROUTES = """GET /metrics"""
 KEY_ROUTES = {
     ("POST", "/api/v1/dossiers"): "dossiers",
     ("POST", "/api/v1/dossiers/{code}/events"): "dossiers",
@@ -75,6 +85,9 @@ MATRIX = {
     **_parse(DEVICE_ROUTES, DEVICE),
     **_parse(SECRET_ROUTES, SECRET),
     **_parse(STAFF_ROUTES, STAFF),
+    **_parse(DOOR_ROUTES, DOOR),
+    **_parse(ROUND_ROUTES, ROUND),
+    **_parse(METRICS_ROUTES, METRICS),
     **KEY_ROUTES,
 }
 
@@ -170,6 +183,45 @@ def test_partner_routes_need_a_live_key_with_their_scope(
     assert statuses["none"] == statuses["revoked"] == 401, statuses
     assert statuses["wrong scope"] == (200 if scope == ANY_KEY else 403), statuses
     assert statuses["right"] not in (401, 403), statuses
+
+
+@pytest.mark.parametrize(("method", "path"), _of(DOOR))
+def test_door_routes_need_a_key_with_pickups_or_a_signed_in_courier(
+    app: Starlette, db: Database, method: str, path: str
+) -> None:
+    right, wrong = make_api_key(db, scopes=("pickups",)), make_api_key(db, scopes=("dossiers", "notices"))
+    make_staff(db, "anh.tu", role="courier")
+
+    def call(client: TestClient, key: str | None = None) -> int:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return client.request(method, fill(path), json={}, headers=headers).status_code
+
+    with TestClient(app) as customer, TestClient(app) as courier:
+        customer.get("/")  # a phone with its device cookie, and no sign-in
+        login_staff(courier, "anh.tu")
+        statuses = {"none": call(customer), "wrong scope": call(customer, wrong), "right": call(customer, right),
+                    "courier": call(courier)}  # fmt: skip
+    assert (statuses["none"], statuses["wrong scope"]) == (401, 403), statuses
+    assert statuses["right"] not in (401, 403) and statuses["courier"] not in (401, 403), statuses
+
+
+@pytest.mark.parametrize(("method", "path"), _of(ROUND))
+def test_the_round_sends_anyone_not_signed_in_to_the_login(
+    client: TestClient, db: Database, method: str, path: str
+) -> None:
+    key = make_api_key(db, scopes=accounts.SCOPES)
+    for headers in ({}, {"Authorization": f"Bearer {key}"}):
+        sent = client.request(method, fill(path), headers=headers, follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"] == f"/staff/login?next={path}"
+
+
+@pytest.mark.parametrize(("method", "path"), _of(METRICS))
+def test_metrics_need_their_own_token(client: TestClient, db: Database, method: str, path: str) -> None:
+    make_staff(db)
+    login_staff(client)  # neither a staff session nor a key opens the metrics
+    key = make_api_key(db, scopes=accounts.SCOPES)
+    assert client.request(method, path).status_code in (401, 404)
+    assert client.request(method, path, headers={"Authorization": f"Bearer {key}"}).status_code in (401, 404)
 
 
 # --- Devices: each phone sees its own things only ---

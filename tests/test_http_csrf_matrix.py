@@ -36,6 +36,7 @@ MATRIX = {
     ("POST", "/pickups/new"): FORM,
     ("POST", "/pickups/{code}/cancel"): FORM,
     ("POST", "/pickups/{code}/move"): FORM,
+    ("POST", "/pickups/{code}/objection"): FORM,
     ("POST", "/staff/dossiers/import"): FORM,
     ("POST", "/staff/dossiers/{code}/events"): FORM,
     ("POST", "/staff/login"): FORM,  # login CSRF: an attacker must not sign a victim into their account
@@ -47,8 +48,11 @@ MATRIX = {
     ("POST", "/staff/offices/{code}/payment-days/remove"): FORM,
     ("POST", "/staff/pickups/plan"): FORM,
     ("POST", "/staff/pickups/{code}"): FORM,
+    ("POST", "/staff/pickups/{code}/objections/{objection_id:int}"): FORM,
     ("POST", "/api/v1/pickups"): COOKIE_API,
     ("POST", "/api/v1/pickups/{code}/cancel"): COOKIE_API,
+    ("POST", "/api/v1/pickups/{code}/reschedule"): COOKIE_API,
+    ("POST", "/api/v1/pickups/{code}/objection"): COOKIE_API,
     ("POST", "/api/v1/dossiers/{code}/follow"): COOKIE_API,
     ("DELETE", "/api/v1/dossiers/{code}/follow"): COOKIE_API,
     ("POST", "/api/v1/push/subscriptions"): COOKIE_API,
@@ -57,6 +61,9 @@ MATRIX = {
     ("POST", "/api/v1/dossiers/{code}/events"): KEY_API,
     ("POST", "/api/v1/notices"): KEY_API,
     ("POST", "/api/v1/pickups/{code}/status"): KEY_API,
+    # A key, or a signed-in courier's session: the session's calls pass the same-site JSON rule of COOKIE_API.
+    ("POST", "/api/v1/pickups/{code}/collect"): KEY_API,
+    ("POST", "/api/v1/pickups/{code}/fail"): KEY_API,
 }
 EVIL = "https://evil.example"
 JSON = {"Content-Type": "application/json"}

@@ -78,9 +78,9 @@ def move(database: Database, settings: Settings, *, code: str, device: str, slot
     or that the post office cancelled (to `slot`, or the nearest shift with room when `slot` is empty);
     None when done, else its page saying why not."""
     try:
-        to = slot_of(slot)
         with database.write() as session:
-            pickup = lookup.for_change(session, code, device)
+            pickup = lookup.for_change(session, code, device)  # first: a stranger learns nothing from a bad slot
+            to = slot_of(slot)
             if pickup.status in views.ACTIVE:
                 if to is None:
                     raise Invalid(fields={"date": _("Chọn ca muốn chuyển sang.")})
@@ -136,7 +136,8 @@ def reschedule_by_phone(
 def _refused(database: Database, settings: Settings, code: str, failure: AppError) -> Detail:
     with database.read() as session:
         pickup = lookup.get(session, code)
-        assert pickup is not None
+        if pickup is None:
+            raise NotFound()
         return _detail(session, settings, pickup, True, failure)
 
 
