@@ -111,7 +111,7 @@ class RequestGuard:
             await self._refuse(scope, receive, send, 413, "payload_too_large")
             return
         replay = _replayer(body, receive)
-        problem = await self._csrf_problem(Request(scope, replay), scope)
+        problem = await self._csrf_problem(Request(scope, replay), scope, bodyless=not body)
         if problem:
             await self._refuse(scope, receive, send, *problem)
             return
@@ -132,9 +132,9 @@ class RequestGuard:
                 break
         return b"".join(chunks)
 
-    async def _csrf_problem(self, request: Request, scope: Scope) -> tuple[int, str] | None:
+    async def _csrf_problem(self, request: Request, scope: Scope, *, bodyless: bool) -> tuple[int, str] | None:
         if scope["path"].startswith("/api/"):
-            return _api_problem(request)
+            return _api_problem(request, bodyless=bodyless)
         expected = scope.get("session", {}).get("csrf_token")
         sent = request.headers.get("x-csrf-token")
         if not sent and _is_form(request):
@@ -149,7 +149,7 @@ class RequestGuard:
         await response(scope, receive, send)
 
 
-def _api_problem(request: Request) -> tuple[int, str] | None:
+def _api_problem(request: Request, *, bodyless: bool) -> tuple[int, str] | None:
     if request.headers.get("authorization"):
         return None  # API-key calls are not sent by browsers on their own
     if request.headers.get("sec-fetch-site") == "cross-site":
@@ -157,6 +157,10 @@ def _api_problem(request: Request) -> tuple[int, str] | None:
     origin = request.headers.get("origin")
     if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
         return (403, "cross_site")
+    if bodyless and request.method != "POST":
+        # Nothing to type. Only a POST can come from another site without a CORS preflight (a form);
+        # a DELETE or PUT cannot, so the JSON content type adds nothing for one without a body.
+        return None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         return (415, "unsupported_media_type")

@@ -1,0 +1,297 @@
+"""Base classes and field types of the API's models, and the translated message of each refusal."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from pwa import phones
+from pwa.i18n import gettext as _
+
+
+class Body(BaseModel):
+    """A JSON request body: strict JSON types, no unknown field, no NaN or infinity."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class Query(BaseModel):
+    """Query parameters (all sent as text; `Whole` reads digits as a number); unknown ones are ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class Answer(BaseModel):
+    """A response body: exactly the declared fields (an undeclared one is a bug the tests catch)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorDetail(Answer):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class Error(Answer):
+    """Every refusal: `{"error": {"code", "message", "fields"}}`; `fields` names each wrong field."""
+
+    error: ErrorDetail
+
+
+def problem(message: str) -> PydanticCustomError:
+    """A refusal of one value with a translated message (raised inside a validator)."""
+    return PydanticCustomError("pwa", "{message}", {"message": message})
+
+
+_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"
+_CONTROL_BUT_NEWLINES = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+_BAD = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_BAD_BUT_NEWLINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Plain:
+    """Text without control characters or lone surrogates (`lines`: tabs and newlines allowed) and,
+    with `least`, at least that many characters once the spaces around it are trimmed."""
+
+    lines: bool = False
+    least: int = 0
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), "pattern": self.pattern}
+
+    @property
+    def pattern(self) -> str:
+        bad = _CONTROL_BUT_NEWLINES if self.lines else _CONTROL
+        if self.least <= 0:
+            return f"^[^{bad}]*$"
+        if self.least == 1:
+            return f"^[^{bad}]*[^\\s{bad}][^{bad}]*$"
+        edge = f"[^\\S{bad}]*"  # spaces that are not control characters, trimmed by the use case
+        return f"^{edge}[^\\s{bad}][^{bad}]{{{self.least - 2},}}[^\\s{bad}]{edge}$"
+
+    def check(self, value: str) -> str:
+        if (_BAD_BUT_NEWLINES if self.lines else _BAD).search(value):
+            raise problem(_("Có ký tự điều khiển không hợp lệ; hãy gõ lại bằng bàn phím."))
+        if not re.fullmatch(self.pattern, value):
+            raise problem(
+                _("Không được để trống.") if self.least == 1 else _("Nhập ít nhất %(n)d ký tự.") % {"n": self.least}
+            )
+        return value
+
+
+_YEAR = "(?:20[0-9]{2}|2100)"  # 2000–2100: every date or time the app stores or shows
+_ANY_YEAR, _YEARS = "[0-9]{4}", {"first": 2000, "last": 2100}
+_DATE = f"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
+_TIME = "T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,6})?)?"
+_OFFSET = "(?:Z|[+-][0-9]{2}:[0-9]{2})"
+
+
+def _reads(parse: Callable[[str], Any], value: str) -> bool:
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class IsoDate:
+    """A calendar day `YYYY-MM-DD` of the years 2000–2100, kept as the text sent."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), "format": "date", "pattern": f"^{_DATE}$", "example": "2026-12-05"}
+
+    def check(self, value: str) -> str:
+        if not (re.fullmatch(_ANY_YEAR + _DATE[len(_YEAR) :], value) and _reads(date.fromisoformat, value)):
+            raise problem(_("Nhập ngày dạng YYYY-MM-DD (năm 2000–2100), ví dụ 2026-12-05."))
+        if not re.fullmatch(_DATE, value):
+            raise problem(_("Ngày phải trong khoảng từ năm %(first)d đến năm %(last)d.") % _YEARS)
+        return value
+
+
+@dataclass(frozen=True)
+class IsoTime:
+    """A moment in ISO 8601 of the years 2000–2100, kept as the text sent; `zone`: its offset is required
+    (without one, the use case reads it in the post office's zone)."""
+
+    zone: bool = True
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        found = {**handler(schema), "pattern": self.pattern, "example": "2026-11-25T14:05:00+07:00"}
+        return {**found, "format": "date-time"} if self.zone else found
+
+    @property
+    def pattern(self) -> str:
+        return f"^{_DATE}{_TIME}{_OFFSET}{'' if self.zone else '?'}$"
+
+    def check(self, value: str) -> str:
+        if re.fullmatch(_ANY_YEAR + self.pattern[1 + len(_YEAR) : -1], value) and _reads(datetime.fromisoformat, value):
+            if re.fullmatch(self.pattern, value):
+                return value
+            raise problem(_("Năm phải từ %(first)d đến %(last)d, ví dụ 2026-11-25T14:05:00+07:00.") % _YEARS)
+        if self.zone:
+            raise problem(_("Nhập thời điểm dạng ISO 8601 có múi giờ, ví dụ 2026-11-25T14:05:00+07:00."))
+        raise problem(_("Nhập thời điểm dạng ISO 8601, ví dụ 2026-11-25T14:05:00+07:00."))
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A query parameter's whole number: ASCII digits only (no sign, spaces, `_` or exponent)."""
+
+    digits: int = 9
+    message: Callable[[], str] | None = None  # what to say instead of the generic message
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.read, handler(source))
+
+    def read(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if not (value.isascii() and value.isdigit() and len(value) <= self.digits):
+                if self.message is not None:
+                    raise problem(self.message())
+                raise problem(_("Phải là số nguyên gồm tối đa %(n)d chữ số.") % {"n": self.digits})
+            return int(value)
+        return value
+
+
+@dataclass(frozen=True)
+class Among:
+    """One of `values` (an enum in the schema); `message` says what to choose, in the reader's language."""
+
+    values: tuple[Any, ...]
+    message: Callable[[], str]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), "enum": list(self.values)}
+
+    def check(self, value: Any) -> Any:
+        if value not in self.values:
+            raise problem(self.message())
+        return value
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Text matching `pattern` (an ECMA and Python regular expression, in the schema too); `message` says how."""
+
+    pattern: str
+    message: Callable[[], str]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), "pattern": self.pattern}
+
+    def check(self, value: str) -> str:
+        if not re.search(self.pattern, value):
+            raise problem(self.message())
+        return value
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A value an area's own check accepts: `check` raises `error` with a translated message otherwise
+    (the value is kept as sent; the use case reads it again)."""
+
+    check: Callable[[Any], Any]
+    error: type[Exception] = ValueError
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.run, handler(source))
+
+    def run(self, value: Any) -> Any:
+        try:
+            self.check(value)
+        except self.error as exc:
+            raise problem(str(exc)) from exc
+        return value
+
+
+PHONE = (
+    Field(
+        max_length=32,
+        json_schema_extra={
+            "pattern": phones.pattern(),
+            "example": "0912345678",
+            "description": "a Vietnamese mobile or landline; spaces, dots or dashes between digits are taken too",
+        },
+    ),
+    Valid(phones.normalise, phones.PhoneError),
+)
+
+
+def _listed(expected: str) -> str:
+    """Pydantic's `'a', 'b' or 'c'` as `a, b, c`."""
+    return expected.replace(" or ", ", ").replace("'", "")
+
+
+_TYPES = {
+    "string_type": lambda ctx: _("Phải là chuỗi ký tự."),
+    "int_type": lambda ctx: _("Phải là số nguyên."),
+    "int_from_float": lambda ctx: _("Phải là số nguyên."),
+    "float_type": lambda ctx: _("Phải là một số."),
+    "finite_number": lambda ctx: _("Phải là một số."),
+    "bool_type": lambda ctx: _("Phải là true hoặc false."),
+    "list_type": lambda ctx: _("Phải là một danh sách."),
+    "model_type": lambda ctx: _("Phải là một đối tượng JSON."),
+    "dict_type": lambda ctx: _("Phải là một đối tượng JSON."),
+    "missing": lambda ctx: _("Thiếu trường này."),
+    "extra_forbidden": lambda ctx: _("API không có trường này."),
+    "string_too_short": lambda ctx: _("Tối thiểu %(n)s ký tự.") % {"n": ctx["min_length"]},
+    "string_too_long": lambda ctx: _("Tối đa %(n)s ký tự.") % {"n": ctx["max_length"]},
+    "too_short": lambda ctx: _("Tối thiểu %(n)s mục.") % {"n": ctx["min_length"]},
+    "too_long": lambda ctx: _("Tối đa %(n)s mục.") % {"n": ctx["max_length"]},
+    "greater_than": lambda ctx: _("Phải lớn hơn %(n)s.") % {"n": ctx["gt"]},
+    "greater_than_equal": lambda ctx: _("Phải từ %(n)s trở lên.") % {"n": ctx["ge"]},
+    "less_than": lambda ctx: _("Phải nhỏ hơn %(n)s.") % {"n": ctx["lt"]},
+    "less_than_equal": lambda ctx: _("Tối đa là %(n)s.") % {"n": ctx["le"]},
+    "literal_error": lambda ctx: _("Phải là một trong: %(values)s.") % {"values": _listed(ctx["expected"])},
+    "union_tag_invalid": lambda ctx: _("Phải là một trong: %(values)s.") % {"values": _listed(ctx["expected_tags"])},
+    "string_pattern_mismatch": lambda ctx: _("Không đúng định dạng."),
+    "pwa": lambda ctx: str(ctx["message"]),
+}
+
+
+def field_errors(exc: ValidationError, *, tags: frozenset[str] = frozenset()) -> dict[str, str]:
+    """A translated message per wrong field, named by its path (`subscription.keys.auth`).
+
+    `tags`: the values of a tagged union's discriminator, which pydantic puts first in a path.
+    """
+    found: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        path = [str(p) for p in error["loc"] if isinstance(p, str)]
+        if path and path[0] in tags:
+            path = path[1:]
+        name = ".".join(path) or "body"
+        if error["type"] == "exactly_one":  # a timeline event with both or neither (pwa/api_models/dossiers.py)
+            found["status_code"] = _("Gửi đúng một trong hai: status_code (1–10) hoặc postal_event.")
+            continue
+        if error["type"] == "union_tag_not_found":
+            name = ".".join([*path, str(error.get("ctx", {}).get("discriminator", "")).strip("'")])
+            found.setdefault(name, _("Thiếu trường này."))
+            continue
+        message = _TYPES.get(error["type"])
+        found.setdefault(name, message(error.get("ctx", {})) if message else _("Giá trị không hợp lệ."))
+    return found
