@@ -157,11 +157,12 @@ def _api_problem(request: Request, *, bodyless: bool) -> tuple[int, str] | None:
     origin = request.headers.get("origin")
     if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
         return (403, "cross_site")
-    if bodyless and request.method != "POST":
-        # Nothing to type. Only a POST can come from another site without a CORS preflight (a form);
-        # a DELETE or PUT cannot, so the JSON content type adds nothing for one without a body.
-        return None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if bodyless and not content_type:
+        # Nothing to read, so nothing to type (a body-less DELETE, or a method the path does not take,
+        # which then gets its 405). A form always sends a content type, and a cross-site fetch gets no
+        # SameSite cookie: the device acts only for its own site.
+        return None
     if content_type != "application/json":
         return (415, "unsupported_media_type")
     return None

@@ -43,13 +43,20 @@ _HEADERS = {
 
 
 class _OpenAPI30(GenerateOpenAPI30Schema):
-    """openapi-pydantic's 3.0 generator, with 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum`."""
+    """openapi-pydantic's 3.0 generator, with 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum`
+    and `null` among the values of a nullable enum."""
 
     def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
         return _exclusive(super().int_schema(schema))
 
     def float_schema(self, schema: core_schema.FloatSchema) -> JsonSchemaValue:
         return _exclusive(super().float_schema(schema))
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        found = super().nullable_schema(schema)
+        if "enum" in found and None not in found["enum"]:  # 3.0.3: a nullable enum lists null too
+            found["enum"] = [*found["enum"], None]
+        return found
 
 
 def _exclusive(schema: JsonSchemaValue) -> JsonSchemaValue:
@@ -77,7 +84,7 @@ def document(ops: list[Operation]) -> dict[str, Any]:
     names = {m: refs[(m, "validation")]["$ref"].rpartition("/")[2] for m in models}
     paths: dict[str, dict[str, Any]] = {}
     for op in ops:
-        paths.setdefault(_template(op.path), {})[op.method.lower()] = _operation(op, names)
+        paths.setdefault(path_template(op.path), {})[op.method.lower()] = _operation(op, names)
     return {
         "openapi": "3.0.3",
         "info": INFO,
@@ -89,7 +96,7 @@ def document(ops: list[Operation]) -> dict[str, Any]:
     }
 
 
-def _template(path: str) -> str:
+def path_template(path: str) -> str:
     """`/api/v1/notices/{notice_id:int}` → `/api/v1/notices/{notice_id}`."""
     parts = [p.split(":")[0] + "}" if p.startswith("{") and ":" in p else p for p in path.split("/")]
     return "/".join(parts)

@@ -94,8 +94,9 @@ def test_a_bodyless_cookie_delete_is_not_asked_for_a_content_type(client: TestCl
         client.delete(f"/api/v1/dossiers/{DOSSIER_CODE}/follow", headers={"Sec-Fetch-Site": "cross-site"}).status_code
         == 403
     )
-    posted = client.post(f"/api/v1/dossiers/{DOSSIER_CODE}/follow")  # a POST may come from another site's form
-    assert posted.status_code == 415
+    form = {"Content-Type": "application/x-www-form-urlencoded"}  # what another site's form sends
+    assert client.delete(f"/api/v1/dossiers/{DOSSIER_CODE}/follow", headers=form).status_code == 415
+    assert client.post(f"/api/v1/dossiers/{DOSSIER_CODE}/follow", headers=form).status_code == 415
 
 
 def test_the_openapi_document_is_valid_openapi_3_0_3(client: TestClient) -> None:

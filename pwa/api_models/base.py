@@ -23,7 +23,13 @@ class Body(BaseModel):
 
 
 class Query(BaseModel):
-    """Query parameters (all sent as text; `Whole` reads digits as a number); unknown ones are ignored."""
+    """Query or path parameters (all sent as text; `Whole` reads digits as a number); no unknown one."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Headers(BaseModel):
+    """Request headers an operation reads (names in lower case); every other header is left alone."""
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
@@ -91,11 +97,19 @@ class Plain:
         return value
 
 
-_YEAR = "(?:20[0-9]{2}|2100)"  # 2000–2100: every date or time the app stores or shows
-_ANY_YEAR, _YEARS = "[0-9]{4}", {"first": 2000, "last": 2100}
-_DATE = f"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
-_TIME = "T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,6})?)?"
-_OFFSET = "(?:Z|[+-][0-9]{2}:[0-9]{2})"
+# Calendar days of the years 2000–2100 (every date or time the app stores or shows), leap days included,
+# and times of day: so that what the pattern admits, Python's `fromisoformat` reads.
+_YEAR = "(?:20[0-9]{2}|2100)"
+_LEAP_YEAR = "20(?:[02468][048]|[13579][26])"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_DATE = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_TIME = "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
+_OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+_ANY_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"  # the shape, to tell a year out of range from a typing mistake
+_YEARS = {"first": 2000, "last": 2100}
 
 
 def _reads(parse: Callable[[str], Any], value: str) -> bool:
@@ -117,11 +131,11 @@ class IsoDate:
         return {**handler(schema), "format": "date", "pattern": f"^{_DATE}$", "example": "2026-12-05"}
 
     def check(self, value: str) -> str:
-        if not (re.fullmatch(_ANY_YEAR + _DATE[len(_YEAR) :], value) and _reads(date.fromisoformat, value)):
-            raise problem(_("Nhập ngày dạng YYYY-MM-DD (năm 2000–2100), ví dụ 2026-12-05."))
-        if not re.fullmatch(_DATE, value):
+        if re.fullmatch(_DATE, value):
+            return value
+        if re.fullmatch(_ANY_DATE, value) and _reads(date.fromisoformat, value):
             raise problem(_("Ngày phải trong khoảng từ năm %(first)d đến năm %(last)d.") % _YEARS)
-        return value
+        raise problem(_("Nhập ngày dạng YYYY-MM-DD (năm 2000–2100), ví dụ 2026-12-05."))
 
 
 @dataclass(frozen=True)
@@ -143,9 +157,9 @@ class IsoTime:
         return f"^{_DATE}{_TIME}{_OFFSET}{'' if self.zone else '?'}$"
 
     def check(self, value: str) -> str:
-        if re.fullmatch(_ANY_YEAR + self.pattern[1 + len(_YEAR) : -1], value) and _reads(datetime.fromisoformat, value):
-            if re.fullmatch(self.pattern, value):
-                return value
+        if re.fullmatch(self.pattern, value):
+            return value
+        if re.match(_ANY_DATE + "T", value) and _reads(datetime.fromisoformat, value):
             raise problem(_("Năm phải từ %(first)d đến %(last)d, ví dụ 2026-11-25T14:05:00+07:00.") % _YEARS)
         if self.zone:
             raise problem(_("Nhập thời điểm dạng ISO 8601 có múi giờ, ví dụ 2026-11-25T14:05:00+07:00."))

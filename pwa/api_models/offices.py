@@ -16,7 +16,9 @@ _LON = "-?(?:(?:1[0-7][0-9]|[0-9]?[0-9])(?:\\.[0-9]{1,12})?|180(?:\\.0{1,12})?)"
 
 class Search(Query):
     q: Annotated[str, Field(max_length=100, description="a name or commune; accents and case ignored"), Plain()] = ""
-    ward_code: Annotated[int, Whole(digits=8), Field(description="only places in this commune")] | None = None
+    ward_code: Annotated[int, Field(ge=0, le=99_999_999), Whole(digits=8)] | None = Field(
+        default=None, description="only places in this commune"
+    )
     near: (
         Annotated[
             str,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, RootModel
 
 from pwa import admin_units
-from pwa.api_models.base import PHONE, Among, Answer, Body, ErrorDetail, IsoDate, Plain, Query, Whole
+from pwa.api_models.base import PHONE, Among, Answer, Body, ErrorDetail, Headers, IsoDate, Plain, Query, Whole
 from pwa.i18n import gettext as _
 from pwa.pickups import codes
 from pwa.pickups import validate as v
@@ -85,7 +85,7 @@ class StatusChange(RootModel[Annotated[Assign | Collected | Failed | Cancel, Fie
     model_config = ConfigDict(strict=True, frozen=True)
 
 
-class BookingHeaders(Query):
+class BookingHeaders(Headers):
     idempotency_key: Annotated[str, Field(min_length=1, max_length=100), Plain()] | None = Field(
         default=None,
         alias="idempotency-key",

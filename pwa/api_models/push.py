@@ -22,7 +22,9 @@ def _key_message() -> str:
 
 
 class Keys(Body):
-    p256dh: Annotated[str, Matches("^B[A-Za-z0-9_-]{85}[AEIMQUYcgkosw048]=?$", _key_message)]  # 65 bytes, 0x04 first
+    p256dh: Annotated[
+        str, Matches("^B[A-P][A-Za-z0-9_-]{84}[AEIMQUYcgkosw048]=?$", _key_message)
+    ]  # 65 bytes, 0x04 first
     auth: Annotated[str, Matches("^[A-Za-z0-9_-]{21}[AQgw](?:==)?$", _key_message)]  # 16 bytes
 
 
