@@ -30,7 +30,8 @@ from starlette.routing import Route
 
 from pwa import accounts
 from pwa.api_models import keys
-from pwa.api_models.base import Answer, field_errors
+from pwa.api_models.base import Answer
+from pwa.api_models.errors import field_errors
 from pwa.errors import Forbidden, Invalid, NotFound, Unauthorized
 from pwa.i18n import gettext as _
 from routes._web import call, db

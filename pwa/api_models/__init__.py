@@ -10,7 +10,8 @@ The models check types and shape and carry the limits a caller can know in advan
 (a real phone number, a bookable day, a known dossier) stay in its use cases, which
 still receive plain JSON values and answer with their own translated messages.
 
-- `base`: the base classes (`Body`, `Query`, `Answer`) and the shared field types;
+- `base`: the base classes (`Body`, `Query`, `Headers`, `Answer`) and the shared field types;
+- `errors`: the translated message of each refusal, per field;
 - one module per area (`pickups`, `dossiers`, `push`, `offices`, `keys`).
 
 routes/api.py says how an operation uses them.
