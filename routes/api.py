@@ -36,7 +36,9 @@ from pwa.errors import Forbidden, Invalid, NotFound, Unauthorized
 from pwa.i18n import gettext as _
 from routes._web import call, db
 
-MAX_ROW_ID = 2**63 - 1  # the largest id a row may have (signed 64-bit, both databases)
+# The largest id a row may have: ids are INTEGER columns, 32-bit on PostgreSQL (a larger number
+# in a query is an error there, not a miss).
+MAX_ROW_ID = 2**31 - 1
 
 Handler = Callable[..., Awaitable[Response]]
 A = TypeVar("A", bound=Answer)

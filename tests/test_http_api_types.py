@@ -117,3 +117,12 @@ def test_the_openapi_document_is_valid_openapi_3_0_3(client: TestClient) -> None
 def test_the_models_name_the_shifts_and_services_the_core_knows() -> None:
     assert set(pickup_models.Shift.__args__) == set(slots.SHIFTS)  # type: ignore[attr-defined]
     assert set(pickup_models.Service.__args__) == set(tariff.SERVICES)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("row_id", [2**31, 988_867_874_656])
+def test_ids_past_a_32_bit_integer_are_404(client: TestClient, db: Database, row_id: int) -> None:
+    """Ids are INTEGER columns: on PostgreSQL a larger number in the query is an error, not a miss."""
+    auth = {"Authorization": f"Bearer {make_api_key(db, scopes=('notices',))}"}
+    assert client.get(f"/api/v1/notices/{row_id}", headers=auth).status_code == 404
+    assert client.get(f"/notifications/open/{row_id}").status_code == 404
+    assert client.get(f"/notices/{row_id}").status_code == 404
