@@ -11,7 +11,7 @@ from pwa.api_models.base import Among, Answer, Body, IsoTime, Matches, Plain
 from pwa.api_models.pickups import WARDS, Ward
 from pwa.i18n import gettext as _
 
-ENDPOINT = "^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[^\\s]*)?$"
+ENDPOINT = "^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[!-~]*)?$"  # printable ASCII, as push services give
 TOPICS = (*topics.FIXED, *(topics.commune(code) for code in WARDS))
 # A page of this site, in printable ASCII without `"` or `\` (so that it cannot grow when sent by push).
 LOCAL_URL = "^(?:/(?:[!#-.0-\\[\\]-~][!#-\\[\\]-~]*)?)?$"
