@@ -112,7 +112,7 @@ class RequestGuard:
             await self._refuse(scope, receive, send, 413, "payload_too_large")
             return
         replay = _replayer(body, receive)
-        problem = await self._csrf_problem(Request(scope, replay), scope)
+        problem = await self._csrf_problem(Request(scope, replay), scope, bodyless=not body)
         if problem:
             await self._refuse(scope, receive, send, *problem)
             return
@@ -133,9 +133,9 @@ class RequestGuard:
                 break
         return b"".join(chunks)
 
-    async def _csrf_problem(self, request: Request, scope: Scope) -> tuple[int, str] | None:
+    async def _csrf_problem(self, request: Request, scope: Scope, *, bodyless: bool) -> tuple[int, str] | None:
         if scope["path"].startswith("/api/"):
-            return _api_problem(request)
+            return _api_problem(request, bodyless=bodyless)
         if _from_another_site(request):  # a token alone would do; this refuses even a leaked one
             return (403, "cross_site")
         expected = scope.get("session", {}).get("csrf_token")
@@ -152,7 +152,7 @@ class RequestGuard:
         await response(scope, receive, send)
 
 
-def _api_problem(request: Request) -> tuple[int, str] | None:
+def _api_problem(request: Request, *, bodyless: bool) -> tuple[int, str] | None:
     if request.headers.get("authorization"):
         return None  # API-key calls are not sent by browsers on their own
     if request.headers.get("sec-fetch-site") == "cross-site":
@@ -161,6 +161,11 @@ def _api_problem(request: Request) -> tuple[int, str] | None:
     if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
         return (403, "cross_site")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if bodyless and not content_type:
+        # Nothing to read, so nothing to type (a body-less DELETE, or a method the path does not take,
+        # which then gets its 405). A form always sends a content type, and a cross-site fetch gets no
+        # SameSite cookie: the device acts only for its own site.
+        return None
     if content_type != "application/json":
         return (415, "unsupported_media_type")
     return None

@@ -61,6 +61,15 @@ def normalise(raw: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+def pattern() -> str:
+    """The compact forms of a number `normalise` accepts (`0912345678`, `+84912345678`) as a regular
+    expression, from libphonenumber's own rules for Vietnamese mobiles and landlines."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("VN")
+    assert meta is not None and meta.mobile is not None and meta.fixed_line is not None
+    national = f"{meta.mobile.national_number_pattern}|{meta.fixed_line.national_number_pattern}"
+    return f"^(?:\\+84|0)(?:{national})$".replace("\\d", "[0-9]")  # ASCII digits, whatever the regex engine
+
+
 def display(e164: str) -> str:
     """The local, grouped form for reading: `0912 345 678`."""
     try:

@@ -8,110 +8,76 @@ actions it kept while there was no signal). Each call takes an
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from typing import Any
 
-from pwa.errors import Forbidden
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pwa.api_models import pickups as m
 from pwa.pickups import handover
-from routes._web import actor, call, current_staff, db, settings_of
-from routes.api import authenticate_key, json_body
+from routes._web import actor, call, db, settings_of
+from routes.api import Reply, answer, operation
 
 DOOR_ROLES = ("courier", "staff", "admin")
+SESSION = (
+    " Partner systems send a key of scope `pickups`; a courier's phone sends instead the signed-in courier's"
+    " session cookie (same-site JSON, like every call without a key)."
+)
 
 
-async def _role(request: Request) -> str:
-    """The caller's role at the door: a key with scope `pickups` acts as a courier; else the signed-in staff member."""
-    if request.headers.get("authorization"):
-        request.state.api_key = await authenticate_key(request, "pickups")
-        return "courier"
-    member = await current_staff(request)
-    if member is None or member.role not in DOOR_ROLES:
-        await authenticate_key(request, "pickups")  # 401 with the key's hint
-        raise Forbidden()
-    return member.role
+async def _record(request: Request, code: str, action: str, data: dict[str, Any], key: str | None) -> Response:
+    staff = getattr(request.state, "staff", None)
+    role = staff.role if staff is not None and getattr(request.state, "api_key", None) is None else "courier"
+    made = await call(handover.record, db(request), settings_of(request), code=code, action=action, data=data,
+                      key=key, actor=actor(request), role=role)  # fmt: skip
+    return answer(m.Booking, made.api())
 
 
-async def _record(request: Request, action: str) -> Response:
-    role = await _role(request)
-    data = await json_body(request)
-    made = await call(handover.record, db(request), settings_of(request), code=request.path_params["code"],
-                      action=action, data=data, key=request.headers.get("idempotency-key"), actor=actor(request),
-                      role=role)  # fmt: skip
-    return JSONResponse(made.api())
+@operation(
+    "POST",
+    "/api/v1/pickups/{code}/collect",
+    summary="Record the parcels as collected, with the customer's handover code if given (else flagged).",
+    description="Accepted from `booked` or `assigned`. Without a code the collection is recorded with "
+    "`handover_verified` false and the customer may object. Five wrong codes for one booking lock the code "
+    "route (423) until counter staff record the collection." + SESSION,
+    params=m.CodePath,
+    body=m.Collect,
+    headers=m.ActionHeaders,
+    scope="pickups",
+    staff_roles=DOOR_ROLES,
+    replies={
+        200: Reply("The booking, `collected`, with `handover_verified`.", m.Booking),
+        404: "No such booking.",
+        409: "The booking is not `booked` or `assigned` (cancelled meanwhile, say).",
+        422: "A wrong handover code (`error.fields.handover_code` says how many tries are left), more parcels "
+        "than booked, a time out of range, or the Idempotency-Key used for another request.",
+        423: "Five wrong handover codes were entered for this booking.",
+    },
+)
+async def collect(request: Request, path: m.CodePath, body: m.Collect, headers: m.ActionHeaders) -> Response:
+    return await _record(request, path.code, "collect", body.model_dump(exclude_none=True), headers.idempotency_key)
 
 
-async def collect(request: Request) -> Response:
-    """
-    summary: Record the parcels as collected, with the customer's handover code if given (else flagged).
-    description: >-
-      Accepted from `booked` or `assigned`. A wrong handover code is 422 (`fields.handover_code` says how
-      many tries are left); after 5 wrong codes for one booking even the right one is refused with 423
-      until counter staff record the collection. Without a code the collection is recorded with
-      `handover_verified` false, and the customer may object. Scope `pickups`, or a signed-in courier.
-    parameters:
-      - {name: code, in: path, required: true, schema: {type: string}}
-      - {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 100}}
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [parcels]
-            properties:
-              handover_code: {type: string, pattern: '^[0-9]{4}$'}
-              parcels: {type: integer, minimum: 1}
-              at: {type: string, format: date-time, description: When it happened, if recorded without signal.}
-    responses:
-      200:
-        description: The booking with `status` `collected` and `handover_verified`.
-      404:
-        description: No such booking.
-      409:
-        description: The booking is not `booked` or `assigned`.
-      422:
-        description: A wrong handover code, or a parcel count outside 1…the booking's parcels.
-      423:
-        description: Five wrong handover codes were entered for this booking.
-    security:
-      - bearer: []
-    """
-    return await _record(request, "collect")
+@operation(
+    "POST",
+    "/api/v1/pickups/{code}/fail",
+    summary="Record a failed collection with a reason from the list; the customer is told at once.",
+    description="Accepted from `booked` or `assigned`; `no_answer` needs `called_at`, `other` a `note`." + SESSION,
+    params=m.CodePath,
+    body=m.Fail,
+    headers=m.ActionHeaders,
+    scope="pickups",
+    staff_roles=DOOR_ROLES,
+    replies={
+        200: Reply("The booking, `failed`.", m.Booking),
+        404: "No such booking.",
+        409: "The booking is not `booked` or `assigned`.",
+        422: "A missing call time or note, a time out of range, or the Idempotency-Key used for another request.",
+    },
+)
+async def fail(request: Request, path: m.CodePath, body: m.Fail, headers: m.ActionHeaders) -> Response:
+    data = body.root.model_dump(exclude_none=True)
+    return await _record(request, path.code, "fail", data, headers.idempotency_key)
 
 
-async def fail(request: Request) -> Response:
-    """
-    summary: Record a failed collection with a reason from the list; the customer is told at once.
-    parameters:
-      - {name: code, in: path, required: true, schema: {type: string}}
-      - {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 100}}
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [reason]
-            properties:
-              reason: {type: string, enum: [not_home, no_answer, not_ready, wrong_address, postponed, other]}
-              called_at: {type: string, format: date-time, description: Required with `no_answer`.}
-              note: {type: string, maxLength: 255, description: Required with `other`.}
-              at: {type: string, format: date-time}
-    responses:
-      200:
-        description: The booking with `status` `failed`.
-      404:
-        description: No such booking.
-      409:
-        description: The booking is not `booked` or `assigned`.
-      422:
-        description: A reason outside the list, or a missing call time or note.
-    security:
-      - bearer: []
-    """
-    return await _record(request, "fail")
-
-
-routes = [
-    Route("/api/v1/pickups/{code}/collect", collect, methods=["POST"]),
-    Route("/api/v1/pickups/{code}/fail", fail, methods=["POST"]),
-]
+routes = [collect.route, fail.route]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
 from pwa import i18n
+from pwa.api_models import push as m
 from pwa.push import announce, follow
 from pwa.push.vapid import load as load_identity
 from routes._web import actor, call, db, device_key, settings_of
-from routes.api import json_body, path_id, requires_key
+from routes.api import Reply, answer, operation, path_id
 
 
 def vapid_public_key(request: Request) -> str:
@@ -23,63 +23,40 @@ def vapid_public_key(request: Request) -> str:
     return str(identity.public_key)
 
 
+@operation(
+    "GET",
+    "/api/v1/push/key",
+    summary="The application server key (base64url) to subscribe with.",
+    replies={200: Reply("The key.", m.PublicKey)},
+)
 async def vapid_key(request: Request) -> Response:
-    """
-    responses:
-      200:
-        description: '`{"public_key"}`: the application server key (base64url) to subscribe with.'
-    """
-    return JSONResponse({"public_key": vapid_public_key(request)}, headers={"Cache-Control": "no-cache"})
+    return answer(m.PublicKey, {"public_key": vapid_public_key(request)}, headers={"Cache-Control": "no-cache"})
 
 
-async def subscribe(request: Request) -> Response:
-    """
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [subscription]
-            properties:
-              subscription:
-                type: object
-                description: The browser's PushSubscription JSON (endpoint, keys.p256dh, keys.auth).
-              topics:
-                type: array
-                items: {type: string}
-                description: pickups, dossiers, news, commune:<ward_code>. Omitted keeps the device's topics.
-              old_endpoint:
-                type: string
-                description: A subscription this one replaces (pushsubscriptionchange).
-    responses:
-      201:
-        description: Stored (or updated in place); sets the device cookie if missing. Returns the topics.
-      422:
-        description: A field is wrong; `fields` says which.
-    """
-    data = await json_body(request)
+@operation(
+    "POST",
+    "/api/v1/push/subscriptions",
+    summary="Store this browser's push subscription (device cookie) and, if given, the topics it follows.",
+    body=m.Subscribe,
+    replies={201: Reply("Stored (or updated in place); sets the device cookie if missing.", m.Subscribed)},
+)
+async def subscribe(request: Request, body: m.Subscribe) -> Response:
     production = settings_of(request).https
     key, lang = device_key(request), i18n.get_locale()
-    saved = await call(follow.subscribe, db(request), device_key=key, lang=lang, data=data, production=production)
-    return JSONResponse({"endpoint": saved.endpoint, "topics": saved.topics}, status_code=201)
+    saved = await call(follow.subscribe, db(request), device_key=key, lang=lang,
+                       data=body.model_dump(exclude_none=True), production=production)  # fmt: skip
+    return answer(m.Subscribed, {"endpoint": saved.endpoint, "topics": saved.topics}, 201)
 
 
-async def unsubscribe(request: Request) -> Response:
-    """
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [endpoint]
-            properties:
-              endpoint: {type: string}
-    responses:
-      204:
-        description: This device no longer receives pushes at that endpoint (also if it never did).
-    """
-    data = await json_body(request)
-    await call(follow.unsubscribe, db(request), device_key=device_key(request), endpoint=data.get("endpoint"))
+@operation(
+    "DELETE",
+    "/api/v1/push/subscriptions",
+    summary="Stop pushes to one endpoint of this device (also fine if it never had it).",
+    body=m.Unsubscribe,
+    replies={204: "This device no longer receives pushes at that endpoint."},
+)
+async def unsubscribe(request: Request, body: m.Unsubscribe) -> Response:
+    await call(follow.unsubscribe, db(request), device_key=device_key(request), endpoint=body.endpoint)
     return Response(status_code=204)
 
 
@@ -96,58 +73,36 @@ def _notice_json(report: announce.Report) -> dict[str, Any]:
     }
 
 
-@requires_key("notices")
-async def create_notice(request: Request) -> Response:
-    """
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [title, body]
-            properties:
-              title: {type: string, maxLength: 120}
-              body: {type: string, maxLength: 500}
-              url: {type: string, description: 'A page of the app, starting with /'}
-              ward_codes:
-                type: array
-                items: {type: integer}
-                description: Given, devices following those communes; omitted, devices following news.
-              send_at: {type: string, format: date-time}
-    responses:
-      201:
-        description: '`{"id"}` of the notice; sent now, or at `send_at`.'
-      422:
-        description: A field is wrong; `fields` says which.
-    security:
-      - bearer: []
-    """
-    notice_id = await call(announce.post, db(request), data=await json_body(request), actor=actor(request))
-    return JSONResponse({"id": notice_id}, status_code=201)
+@operation(
+    "POST",
+    "/api/v1/notices",
+    summary="Announce something to the devices that follow news, or some communes (scope `notices`).",
+    body=m.NewNotice,
+    scope="notices",
+    replies={
+        201: Reply("The notice's id; sent now, or at `send_at`.", m.Created),
+        413: "The title, body and link together are too long to travel by push.",
+        422: "A value is wrong (`error.fields`), e.g. `send_at` in the past or more than 60 days ahead.",
+    },
+)
+async def create_notice(request: Request, body: m.NewNotice) -> Response:
+    notice_id = await call(announce.post, db(request), data=body.model_dump(exclude_none=True), actor=actor(request))
+    return answer(m.Created, {"id": notice_id}, 201)
 
 
-@requires_key("notices")
+@operation(
+    "GET",
+    "/api/v1/notices/{notice_id:int}",
+    summary="A notice and its deliveries so far (scope `notices`).",
+    scope="notices",
+    replies={
+        200: Reply("The notice, its deliveries by status and every attempt by result and HTTP status.", m.NoticeReport),
+        404: "No such notice.",
+    },
+)
 async def show_notice(request: Request) -> Response:
-    """
-    responses:
-      200:
-        description: >-
-          The notice and its delivery counts (queued, sent, failed, pruned), and every
-          attempt made so far grouped by result and HTTP status
-          (`attempts`: [{result, code, count}], result one of sent, retry, gone, failed).
-      404:
-        description: No such notice.
-    security:
-      - bearer: []
-    """
     report = await call(announce.report, db(request), notice_id=path_id(request, "notice_id"))
-    return JSONResponse(_notice_json(report))
+    return answer(m.NoticeReport, _notice_json(report))
 
 
-routes = [
-    Route("/api/v1/push/key", vapid_key, methods=["GET"]),
-    Route("/api/v1/push/subscriptions", subscribe, methods=["POST"]),
-    Route("/api/v1/push/subscriptions", unsubscribe, methods=["DELETE"]),
-    Route("/api/v1/notices", create_notice, methods=["POST"]),
-    Route("/api/v1/notices/{notice_id:int}", show_notice, methods=["GET"]),
-]
+routes = [op.route for op in (vapid_key, subscribe, unsubscribe, create_notice, show_notice)]

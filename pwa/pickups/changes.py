@@ -84,8 +84,11 @@ def reschedule(
     actor: str,
     role: str,
     now: datetime | None = None,
+    day: date | None = None,
+    shift: str | None = None,
 ) -> None:
-    """Move the same booking (code, tracking numbers, details) to `to`, or to the nearest shift with room.
+    """Move the same booking (code, tracking numbers, details) to `to`, or to the nearest shift with room
+    (on `day`, or in `shift`, when only one of them is asked for).
 
     The new place is taken and the old one freed in the caller's transaction;
     the conditional UPDATE of `slots.claim` never lets a shift pass its capacity.
@@ -94,7 +97,9 @@ def reschedule(
         transitions.check(pickup.status, "booked", role)
     if role == "customer" and pickup.status in ACTIVE:
         _check_changeable(settings, pickup, now)
-    new_slot, (day, shift) = _claim(session, settings, pickup, to, now)
+    if to == (pickup.day, pickup.shift) and pickup.status in ACTIVE:
+        return  # already there: nothing to do
+    new_slot, (day, shift) = _claim(session, settings, pickup, to, now, day=day, shift=shift)
     if pickup.status in ACTIVE or (pickup.status == "failed" and pickup.day >= slots.today(settings, now)):
         slots.give_back(session, pickup.slot_id)  # a cancelled booking gave its place back already
     pickup.slot_id, pickup.day, pickup.shift, pickup.courier = new_slot, day, shift, ""
@@ -105,11 +110,17 @@ def reschedule(
 
 
 def _claim(
-    session: Session, settings: Settings, pickup: Pickup, to: tuple[date, str] | None, now: datetime | None
+    session: Session,
+    settings: Settings,
+    pickup: Pickup,
+    to: tuple[date, str] | None,
+    now: datetime | None,
+    *,
+    day: date | None = None,
+    shift: str | None = None,
 ) -> tuple[int, tuple[date, str]]:
+    """Take a place: in `to`, else the nearest shift with room (on `day`, in `shift`, if either is given)."""
     if to is not None:
-        if to == (pickup.day, pickup.shift) and pickup.status in ACTIVE:
-            raise Invalid(fields={"date": _("Đơn đã ở ca này; hãy chọn ca khác.")})
         if reason := slots.why_closed(session, settings, to[0], to[1], now):
             raise Invalid(fields={"date": reason})
         slot_id = slots.claim(session, settings, to[0], to[1], now=now)
@@ -117,11 +128,15 @@ def _claim(
             raise slots.SlotFull(slots.nearest_free(session, settings, after=to, now=now))
         return slot_id, to
     current = (pickup.day, pickup.shift) if pickup.status in ACTIVE else None
-    for free in slots.nearest_free(session, settings, after=current, limit=6, now=now):
-        slot_id = slots.claim(session, settings, free.day, free.shift, now=now)
+    listed = slots.listing(session, settings, start=day, days=1 if day else None, now=now)
+    free = [s for s in listed if s.remaining > 0 and (s.day, s.shift) != current and shift in (None, s.shift)]
+    for candidate in free[:6]:
+        slot_id = slots.claim(session, settings, candidate.day, candidate.shift, now=now)
         if slot_id is not None:  # else taken since it was listed: the next one
-            return slot_id, (free.day, free.shift)
-    raise slots.SlotFull([])
+            return slot_id, (candidate.day, candidate.shift)
+    if day is not None and (reason := slots.why_closed(session, settings, day, shift or "afternoon", now)):
+        raise Invalid(fields={"date": reason})
+    raise slots.SlotFull(slots.nearest_free(session, settings, now=now))
 
 
 def set_status(

@@ -119,16 +119,22 @@ def reschedule_by_phone(
     key: str | None,
     actor: str,
 ) -> Booking:
-    """The API's reschedule: the same booking to `date`/`shift`, or the nearest shift with room; once per key."""
-    day, shift = data.get("date"), data.get("shift")
-    if (day is None) != (shift is None) or not all(isinstance(v, str | None) for v in (day, shift)):
-        raise Invalid(fields={"date": _("Gửi cả ngày và ca, hoặc bỏ cả hai để lấy ca gần nhất còn chỗ.")})
-    to = slot_of(f"{day}/{shift}") if day is not None else None
+    """The API's reschedule: the same booking to `date` and `shift`, or the nearest shift with room
+    (on that `date`, or in that `shift`, when only one is given); once per Idempotency-Key."""
+    day_text, shift = data.get("date"), data.get("shift")
+    errors: dict[str, str] = {}
+    day = validate.check_date(day_text, errors) if day_text is not None else None
+    if shift is not None and shift not in slots.SHIFTS:
+        errors["shift"] = _("Chọn ca sáng hoặc ca chiều.")
+    if errors:
+        raise Invalid(fields=errors)
+    to = (day, str(shift)) if day is not None and shift is not None else None
     key = actions.clean_key(key)
     with lookup.matching(database, code=code, phone=phone, client=client) as (session, pickup):
         fingerprint = actions.digest("reschedule", data)
         if not actions.seen(session, key, pickup, "reschedule", fingerprint):
-            changes.reschedule(session, settings, pickup, to=to, actor=actor, role="customer")
+            changes.reschedule(session, settings, pickup, to=to, actor=actor, role="customer",
+                               day=day if to is None else None, shift=shift if to is None else None)  # fmt: skip
             actions.remember(session, key, pickup, "reschedule", fingerprint, actor)
         return views.view(session, pickup, settings)
 

@@ -1,9 +1,10 @@
 """A pickup request's fields, declared once.
 
 Each field says how the booking stores it (the `Pickup` column), how forms and
-the JSON API name it, how it is checked, its JSON schema, and how a new
-booking's form is filled from an old one. Validation, the form's field list,
-the offline queue's types and the OpenAPI request schema all come from here.
+the JSON API name it, how it is checked, and how a new booking's form is filled
+from an old one. Validation and the form's field list come from here; the JSON
+types of the API's request (and so the offline queue's) are declared once in
+pwa/api_models/pickups.py.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pwa import phones
+from pwa.api_models.pickups import PickupRequest  # the API's JSON types of a request
 from pwa.models import Pickup
 from pwa.pickups import validate as v
 from pwa.pickups.slots import SHIFTS
@@ -42,7 +45,6 @@ class Field:
 
     name: str  # as stored: the `Pickup` column, the `views.Booking` attribute
     check: Check  # the value as sent → the value stored; a message in `errors` under `key` if wrong
-    schema: dict[str, Any]  # the JSON schema of the value as sent
     required: bool = False
     sent_as: str = ""  # the form's and the API's name, where it differs from `name`
     again: Callable[[Any], Any] | None = None  # the stored value as a new form shows it (None: not copied)
@@ -62,38 +64,21 @@ def _text(field: str, *, required: bool) -> Check:
     return lambda raw, _settings, errors: v.check_text(raw, field, required=required, errors=errors)
 
 
-INTEGER, NUMBER, TEXT = "integer", "number", "string"
-
 FIELDS_OF_REQUEST = (
-    Field("name", _text("name", required=True), {"type": TEXT, "maxLength": v.LIMITS["name"]},
-          required=True, again=_same),
-    Field("phone", _checked(v.check_phone), {"type": TEXT, "example": "0912 345 678"},
-          required=True, again=phones.display),
-    Field("ward_code", v.check_ward, {"type": INTEGER, "description": "commune/ward code (vietnam-provinces)"},
-          required=True, again=_same),
-    Field("street", _text("street", required=True), {"type": TEXT, "maxLength": v.LIMITS["street"]},
-          required=True, again=_same),
-    Field("day", _checked(v.check_date), {"type": TEXT, "format": "date"},
-          required=True, sent_as="date"),
-    Field("shift", _checked(v.check_choice, "shift", SHIFTS), {"type": TEXT, "enum": list(SHIFTS)},
-          required=True),
-    Field("parcels", _checked(v.check_count), {"type": INTEGER, "minimum": 1, "maximum": v.MAX_PARCELS},
-          required=True, again=_same),
-    Field("weight_g", _checked(v.check_weight), {"type": NUMBER, "exclusiveMinimum": 0,
-          "maximum": v.MAX_WEIGHT_G // 1000, "description": "of the heaviest parcel"},
-          required=True, sent_as="weight_kg", again=_kg),
-    Field("longest_cm", _checked(v.check_size), {"type": INTEGER, "minimum": 1, "maximum": v.MAX_SIDE_CM},
-          again=_same),
-    Field("service", _checked(v.check_choice, "service", SERVICES), {"type": TEXT, "enum": list(SERVICES)},
-          required=True, again=_same),
-    Field("destination_province", v.check_destination,
-          {"type": INTEGER, "description": "province code; the office's by default"}, again=_same),
-    Field("cod_vnd", _checked(v.check_money, "cod_vnd"), {"type": INTEGER, "minimum": 0},
-          again=_blank_if_zero),
-    Field("declared_value_vnd", _checked(v.check_money, "declared_value_vnd"), {"type": INTEGER, "minimum": 0},
-          again=_blank_if_zero),
-    Field("note", _text("note", required=False), {"type": TEXT, "maxLength": v.LIMITS["note"]},
-          again=_same),
+    Field("name", _text("name", required=True), required=True, again=_same),
+    Field("phone", _checked(v.check_phone), required=True, again=phones.display),
+    Field("ward_code", v.check_ward, required=True, again=_same),
+    Field("street", _text("street", required=True), required=True, again=_same),
+    Field("day", _checked(v.check_date), required=True, sent_as="date"),
+    Field("shift", _checked(v.check_choice, "shift", SHIFTS), required=True),
+    Field("parcels", _checked(v.check_count), required=True, again=_same),
+    Field("weight_g", _checked(v.check_weight), required=True, sent_as="weight_kg", again=_kg),
+    Field("longest_cm", _checked(v.check_size), again=_same),
+    Field("service", _checked(v.check_choice, "service", SERVICES), required=True, again=_same),
+    Field("destination_province", v.check_destination, again=_same),
+    Field("cod_vnd", _checked(v.check_money, "cod_vnd"), again=_blank_if_zero),
+    Field("declared_value_vnd", _checked(v.check_money, "declared_value_vnd"), again=_blank_if_zero),
+    Field("note", _text("note", required=False), again=_same),
 )  # fmt: skip
 
 KEYS = tuple(f.key for f in FIELDS_OF_REQUEST)  # the names a form or an API call sends
@@ -119,16 +104,13 @@ def again(booking: Pickup) -> dict[str, Any]:
     return {f.key: f.again(getattr(booking, f.name)) for f in FIELDS_OF_REQUEST if f.again is not None}
 
 
+@cache
 def queue_types() -> str:
-    """The form's numeric fields as the offline queue sends them (`data-queue-types`), as JSON."""
-    kinds = {INTEGER: "int", NUMBER: "number"}
-    return json.dumps({f.key: kinds[f.schema["type"]] for f in FIELDS_OF_REQUEST if f.schema["type"] in kinds})
-
-
-def request_schema() -> dict[str, Any]:
-    """The JSON schema of a booking request (the OpenAPI request body)."""
-    return {
-        "type": "object",
-        "required": [f.key for f in FIELDS_OF_REQUEST if f.required],
-        "properties": {f.key: f.schema for f in FIELDS_OF_REQUEST},
-    }
+    """The form's numeric fields as the offline queue sends them to the API (`data-queue-types`), as JSON."""
+    kinds = {"integer": "int", "number": "number"}
+    found = {}
+    for name, schema in PickupRequest.model_json_schema()["properties"].items():
+        kind = next((s.get("type") for s in schema.get("anyOf", [schema]) if s.get("type") in kinds), None)
+        if kind is not None:
+            found[name] = kinds[kind]
+    return json.dumps(found)

@@ -120,9 +120,10 @@ def fail(
         called_at = actions.moment(data.get("called_at"), settings, "called_at", now)
     except Invalid as exc:
         errors.update(exc.fields)
-    if reason == "no_answer" and called_at is None and "called_at" not in errors:
+    # The courier's own report says it all; counter staff write down what a courier told them on the phone.
+    if role == "courier" and reason == "no_answer" and called_at is None and "called_at" not in errors:
         errors["called_at"] = _("Ghi giờ đã gọi cho khách.")
-    if reason == "other" and not note and "note" not in errors:
+    if role == "courier" and reason == "other" and not note and "note" not in errors:
         errors["note"] = _("Ghi rõ lý do.")
     if errors:
         raise Invalid(fields=errors)

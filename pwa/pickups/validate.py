@@ -20,6 +20,7 @@ MAX_SIDE_CM = 150  # and 1.5 m per side
 MAX_PARCELS = 50
 MAX_MONEY_VND = 100_000_000
 LIMITS = {"name": 100, "street": 200, "note": 255}
+PROVINCES = tuple(sorted(int(p.code) for p in Province.iter_all()))  # the destination provinces
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)  # any day a page may show or link to
 
 

@@ -132,8 +132,7 @@ class Booking:
     def api(self, *, customer: bool = False) -> dict[str, Any]:
         """The booking as the API shows it; the handover code only to its customer (who gave code and phone)."""
         shown: dict[str, Any] = {"handover_code": self.handover_code} if customer else {}
-        if self.status == "collected":
-            shown["handover_verified"] = bool(self.handover_verified)
+        shown["handover_verified"] = bool(self.handover_verified) if self.status == "collected" else None
         return {
             "code": self.code,
             "status": self.status,
