@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -171,4 +169,11 @@ def check_migrated(db: Database) -> None:
 
 def dialect_insert(session: Session) -> Any:
     """`insert()` of the session's dialect, for `on_conflict_do_*` upserts (SQLite and PostgreSQL spell them alike)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Imported here: a process on SQLite then never loads the PostgreSQL dialect (about 2 MB).
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
