@@ -1,4 +1,4 @@
-"""Sending encrypted pushes over one shared HTTP connection pool.
+"""Sending encrypted pushes over one shared HTTP session.
 
 Each message is encrypted for its subscription with http_ece (aes128gcm, RFC 8291:
 a fresh ephemeral key per message), as pywebpush does, without importing pywebpush,
@@ -6,17 +6,10 @@ which brings `requests` into every worker (about 5 MB) for a sending path we do 
 The VAPID JWT only names the push service (`aud`), so one signed token per push
 service is reused until close to its expiry, as production senders do: signing per
 message would double the work.
-
-HTTP is httpcore2's (the transport under httpx2, on h11): aiohttp's client cost
-each worker process about 8 MB more. Its connections are pooled here, per push
-service: httpcore2's own pool looks through every connection and waiting request
-on each request and each answer, which at a few hundred concurrent sends took
-three times the processor the encryption takes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +18,10 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from types import TracebackType
 
+import aiohttp
 import http_ece
-import httpcore2
 from cryptography.hazmat.primitives.asymmetric import ec
+from yarl import URL
 
 from pwa.models import utcnow
 from pwa.push.outbox import absolute
@@ -35,8 +29,6 @@ from pwa.push.vapid import Identity, b64url_decode
 
 JWT_LIFETIME = 12 * 3600  # push services refuse tokens valid for more than 24 h
 JWT_RENEW_BEFORE = 3600  # sign a new token once the cached one has less than this left
-KEEPALIVE = 60.0  # seconds an idle connection to a push service is kept
-NETWORK_ERRORS = (httpcore2.TimeoutException, httpcore2.NetworkError, httpcore2.ProtocolError)
 
 
 @dataclass(frozen=True)
@@ -138,66 +130,24 @@ def encrypt(job: Job, data: bytes) -> bytes:
     return bytes(body)
 
 
-class Pool:
-    """Keep-alive HTTP/1.1 connections per push service; at most `size` requests at once."""
-
-    def __init__(self, size: int) -> None:
-        self._slots = asyncio.Semaphore(size)
-        self._idle: dict[tuple[bytes, bytes, int], list[httpcore2.AsyncHTTPConnection]] = {}
-        self._ssl = httpcore2.default_ssl_context()
-
-    async def post(self, url: str, headers: list[tuple[str, str]], body: bytes) -> httpcore2.Response:
-        """POST and read the whole answer, on an idle connection to that origin or a new one."""
-        target = httpcore2.URL(url)
-        async with self._slots:
-            origin = target.origin
-            key = (origin.scheme, origin.host, origin.port)
-            connection = await self._take(origin, key)
-            try:
-                response = await connection.request("POST", target, headers=headers, content=body)
-            except BaseException:  # an error or a timeout mid-exchange: the connection is unusable
-                await connection.aclose()
-                raise
-            if connection.is_idle():
-                self._idle.setdefault(key, []).append(connection)
-            else:
-                await connection.aclose()
-            return response
-
-    async def _take(self, origin: httpcore2.Origin, key: tuple[bytes, bytes, int]) -> httpcore2.AsyncHTTPConnection:
-        idle = self._idle.get(key, [])
-        while idle:
-            connection = idle.pop()
-            if not connection.has_expired():  # expired: kept too long, or closed by the server
-                return connection
-            await connection.aclose()
-        return httpcore2.AsyncHTTPConnection(origin, ssl_context=self._ssl, keepalive_expiry=KEEPALIVE)
-
-    async def aclose(self) -> None:
-        """Close every idle connection."""
-        for connections in self._idle.values():
-            for connection in connections:
-                await connection.aclose()
-        self._idle.clear()
-
-
 class Sender:
-    """Sends jobs with an explicit timeout; `async with` owns the pool (at most `concurrency` connections)."""
+    """Sends jobs with an explicit timeout; `async with` owns the HTTP session (at most `concurrency` connections)."""
 
     def __init__(self, identity: Identity, *, base_url: str, concurrency: int = 64, timeout: float = 10.0) -> None:
         self.identity, self.base_url, self.tokens = identity, base_url, Tokens(identity)
-        self.concurrency, self.timeout = concurrency, timeout
-        self._http: Pool | None = None
+        self.concurrency, self.timeout = concurrency, aiohttp.ClientTimeout(total=timeout)
+        self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Sender:
-        self._http = Pool(self.concurrency)
+        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=self.concurrency, ttl_dns_cache=300)
+        self._http = aiohttp.ClientSession(connector=connector, timeout=self.timeout)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._http is not None:
-            await self._http.aclose()
+            await self._http.close()
 
     def request(self, job: Job) -> tuple[bytes, dict[str, str]]:
         """The encrypted body and headers of one push (raises ValueError on unusable keys)."""
@@ -220,28 +170,12 @@ class Sender:
         except ValueError as exc:  # keys the crypto library refuses: this subscription can never work
             return Outcome(job, "gone", None, error=f"bad keys: {exc}"[:300])
         try:
-            async with asyncio.timeout(self.timeout):  # the whole exchange, connecting included
-                response = await self._http.post(job.endpoint, list(headers.items()), body)
-        except (
-            httpcore2.TimeoutException,
-            httpcore2.NetworkError,
-            httpcore2.ProtocolError,
-            TimeoutError,
-            OSError,
-        ) as exc:
+            # The endpoint came from a browser already encoded: yarl need not check it again.
+            async with self._http.post(URL(job.endpoint, encoded=True), data=body, headers=headers) as response:
+                if response.status < 300:
+                    return classify(job, response.status, None)
+                text = await response.text(errors="replace")
+                error = f"{response.status} {response.reason}: {text}"[:300]
+                return classify(job, response.status, response.headers.get("Retry-After"), error)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return Outcome(job, "retry", None, error=f"network: {type(exc).__name__} {exc}"[:300])
-        except httpcore2.UnsupportedProtocol as exc:  # not an http(s) URL: it can never work
-            return Outcome(job, "gone", None, error=f"bad endpoint: {exc}"[:300])
-        if response.status < 300:
-            return classify(job, response.status, None)
-        reason = bytes(response.extensions.get("reason_phrase", b"")).decode("latin-1")
-        text = response.content.decode("utf-8", errors="replace")
-        error = f"{response.status} {reason}: {text}"[:300]
-        return classify(job, response.status, _header(response, b"retry-after"), error)
-
-
-def _header(response: httpcore2.Response, name: bytes) -> str | None:
-    for key, value in response.headers:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
