@@ -14,10 +14,10 @@ from pwa.db import Database
 from pwa.errors import Conflict, Invalid
 from pwa.i18n import gettext as _
 from pwa.models import ApiKey, StaffUser, utcnow
+from pwa.models.accounts import ROLES as ROLES
+from pwa.models.accounts import SCOPES as SCOPES
 from pwa.security import hash_api_key, hash_password, new_api_key, verify_password
 
-ROLES = ("admin", "staff", "courier")  # a courier signs in to their round only
-SCOPES = ("pickups", "dossiers", "notices")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
 # Failed sign-ins allowed per username, and per client address, each 15 minutes.

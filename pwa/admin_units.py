@@ -1,12 +1,14 @@
-"""Provinces and communes/wards, from the `vietnam-provinces` package (never hand-typed)."""
+"""Provinces and communes/wards, from the `vietnam-provinces` package (never hand-typed).
+
+The package (about 3 MB of tables) is imported on first use: a delivery worker needs it only
+to word a payment day reminder.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-
-from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,16 @@ def fold(text: str) -> str:
 
 def province_name(code: int) -> str:
     """The province's official name."""
+    from vietnam_provinces import Province, ProvinceCode
+
     return Province.from_code(ProvinceCode(code)).name
 
 
 @cache
 def communes(province_code: int) -> tuple[Commune, ...]:
     """Every commune and ward of a province, by name."""
+    from vietnam_provinces import ProvinceCode, Ward
+
     pname = province_name(province_code)
     wards = Ward.iter_by_province(ProvinceCode(province_code))
     found = (Commune(int(w.code), w.name, province_code, pname) for w in wards)
@@ -47,6 +53,8 @@ def communes(province_code: int) -> tuple[Commune, ...]:
 
 def commune(code: int) -> Commune | None:
     """The commune with this code, in any province, or None."""
+    from vietnam_provinces import Ward, WardCode
+
     try:
         ward = Ward.from_code(WardCode(code))
     except (ValueError, KeyError):

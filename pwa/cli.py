@@ -9,11 +9,14 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from pwa import accounts
 from pwa.db import Database, migrate
-from pwa.dossiers import records
 from pwa.errors import AppError
+from pwa.models.accounts import ROLES, SCOPES
 from pwa.settings import MIGRATED_BY_SERVE, Settings
+
+# Each command imports what it uses when it runs: a delivery worker (`pwa worker`, two beside
+# every `pwa serve`) then loads neither the accounts' password hashing nor the dossier rules.
+DOSSIER_COLUMNS = "code,procedure,agency,applicant_name,phone,received_at,due_date,channel"
 
 
 def _database() -> Database:
@@ -97,6 +100,8 @@ def _read_password(from_stdin: bool) -> str:
 
 def cmd_create_staff(args: argparse.Namespace) -> int:
     """Create a staff account; the password never appears on the command line."""
+    from pwa import accounts
+
     password = _read_password(args.password_stdin)
     database = _database()
     with database.write() as session:
@@ -107,6 +112,8 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
 
 def cmd_create_api_key(args: argparse.Namespace) -> int:
     """Create an API key and print it once, alone on the last line."""
+    from pwa import accounts
+
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     database = _database()
     with database.write() as session:
@@ -212,15 +219,15 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="load demo data (idempotent)").set_defaults(func=cmd_demo)
     staff = sub.add_parser("create-staff", help="create a staff account")
     staff.add_argument("--username", required=True)
-    staff.add_argument("--role", choices=accounts.ROLES, default="staff")
+    staff.add_argument("--role", choices=ROLES, default="staff")
     staff.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     staff.set_defaults(func=cmd_create_staff)
     key = sub.add_parser("create-api-key", help="create an API key for a partner system")
     key.add_argument("--name", required=True)
-    key.add_argument("--scopes", required=True, help=f"comma-separated: {','.join(accounts.SCOPES)}")
+    key.add_argument("--scopes", required=True, help=f"comma-separated: {','.join(SCOPES)}")
     key.set_defaults(func=cmd_create_api_key)
     dossiers = sub.add_parser("import-dossiers", help="import dossiers from a UTF-8 CSV file (all or nothing)")
-    dossiers.add_argument("file", help="CSV with a header row: " + ",".join(records.FIELDS))
+    dossiers.add_argument("file", help="CSV with a header row: " + DOSSIER_COLUMNS)
     dossiers.add_argument("--keep-good", action="store_true", help="import the good rows even if some are bad")
     dossiers.set_defaults(func=cmd_import_dossiers)
     offices = sub.add_parser("import-offices", help="import places from a UTF-8 CSV file (all or nothing)")

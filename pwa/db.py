@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -95,6 +94,8 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._mark_lock = threading.Lock()
+        self._mark_connection: sqlite3.Connection | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,6 +121,22 @@ class Database:
         """Write transactions this process has committed here: anything kept from before is stale once this moves."""
         return _writes.get(self.url, 0)
 
+    def change_mark(self) -> int | None:
+        """A number that moves whenever anything is committed to this database, by any process:
+        what was read before is current while it stays the same. None where there is no such cheap
+        signal (PostgreSQL, in-memory SQLite): then nothing may be kept on its strength.
+
+        SQLite's `PRAGMA data_version`, on a connection of its own that never writes: it moves with
+        every commit of every other connection, this process's included. Reading it takes a few
+        microseconds and never waits for a writer (WAL)."""
+        path = self.engine.url.database if self.is_sqlite else None
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        with self._mark_lock:
+            if self._mark_connection is None:
+                self._mark_connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            return int(self._mark_connection.execute("PRAGMA data_version").fetchone()[0])
+
     def ping(self) -> bool:
         """True if the database answers a trivial query."""
         with self.engine.connect() as conn:
@@ -128,6 +145,10 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        with self._mark_lock:
+            if self._mark_connection is not None:
+                self._mark_connection.close()
+                self._mark_connection = None
 
 
 # Alembic is imported only where it is used: serving pages and delivering pushes never need it
@@ -171,4 +192,11 @@ def check_migrated(db: Database) -> None:
 
 def dialect_insert(session: Session) -> Any:
     """`insert()` of the session's dialect, for `on_conflict_do_*` upserts (SQLite and PostgreSQL spell them alike)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Imported here: a process on SQLite then never loads the PostgreSQL dialect (about 2 MB).
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert

@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any, Generic, ParamSpec, TypeVar
 
+P = ParamSpec("P")
 T = TypeVar("T")
 V = TypeVar("V")
 CHUNK = 500
+_FROM_MEMORY: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
 def has_control(text: str, *, allowed: str = "") -> bool:
@@ -46,3 +48,21 @@ class Kept(Generic[V]):
             while len(self.values) > self.size:
                 self.values.popitem(last=False)
         return value
+
+
+def answered_from_memory(kept: Callable[P, T | None]) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Mark a use case whose answer `kept(same arguments)` gives when this process keeps it (None
+    when it does not). `kept` must not touch the database or wait: the web layer calls it on the
+    event loop, and only a use case it cannot answer goes to a thread (routes/_web.py `call`)."""
+
+    def mark(use_case: Callable[P, T]) -> Callable[P, T]:
+        _FROM_MEMORY[use_case] = kept
+        return use_case
+
+    return mark
+
+
+def from_memory(use_case: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+    """The use case's kept answer for these arguments, or None (not kept, or it keeps nothing)."""
+    kept = _FROM_MEMORY.get(use_case)
+    return None if kept is None else kept(*args, **kwargs)

@@ -23,6 +23,7 @@ from pwa.db import Database
 from pwa.models import utcnow
 from pwa.security import new_token
 from pwa.settings import Settings
+from pwa.util import from_memory
 from routes._pages import PAGES as _PAGES
 from routes._pages import fill, hole
 
@@ -103,7 +104,11 @@ def db(request: Request) -> Database:
 
 
 async def call(use_case: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run one use case of the core (blocking database work) off the event loop: one hop per request."""
+    """Run one use case of the core (blocking database work) off the event loop: one hop per request,
+    none when the use case's answer is kept in memory (`pwa.util.answered_from_memory`)."""
+    kept = from_memory(use_case, *args, **kwargs)
+    if kept is not None:
+        return kept
     return await run_in_threadpool(use_case, *args, **kwargs)
 
 

@@ -61,3 +61,10 @@ def test_demo_data_loads_twice_without_duplicates(db: Database, tmp_path: Path) 
 def test_migrate_is_safe_to_repeat(command: list[str], db: Database, tmp_path: Path) -> None:
     assert pwa(command, db, tmp_path).returncode == 0
     assert "up to date" in pwa(command, db, tmp_path).stdout
+
+
+def test_the_import_help_names_the_columns_the_importer_wants() -> None:
+    from pwa import cli
+    from pwa.dossiers import records
+
+    assert ",".join(records.FIELDS) == cli.DOSSIER_COLUMNS

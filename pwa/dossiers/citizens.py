@@ -18,7 +18,7 @@ from pwa.dossiers.fields import normalise_code
 from pwa.errors import AppError, Invalid, NotFound, RateLimited
 from pwa.models import Dossier
 from pwa.settings import Settings
-from pwa.util import Kept
+from pwa.util import Kept, answered_from_memory
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,20 @@ def look_up(
     return Lookup(found=found)
 
 
+def kept_timeline(db: Database, settings: Settings, *, code: str, device_key: str) -> Opened | None:
+    """`open_timeline`'s answer as read before, if nothing was committed to the database since; else None.
+
+    No query: only the database's change mark (`Database.change_mark`), so a device that keeps
+    reloading its dossier costs no database work while nothing changes."""
+    mark = db.change_mark()
+    kept = _OPENED.get(_opened_key(settings, code, device_key)) if mark is not None else None
+    return kept[1] if kept is not None and kept[0] == mark else None
+
+
+@answered_from_memory(kept_timeline)
 def open_timeline(db: Database, settings: Settings, *, code: str, device_key: str) -> Opened:
     """The timeline, if this device looked the dossier up; else the device's list for the lookup form."""
+    mark = db.change_mark()  # taken first: a commit during the reads below leaves the copy stale, never wrong
     with db.read() as session:
         found = lookup.access_marks(session, code=code, device_key=device_key)
         if found is None:
@@ -73,10 +85,18 @@ def open_timeline(db: Database, settings: Settings, *, code: str, device_key: st
         if view is None:
             dossier = lookup.get_by_id(session, found.dossier_id)
             view = _VIEWS.put(version, timeline.view(session, dossier, today=today))
-        return Opened(code=found.code, view=view, following=found.following, version=version)
+    opened = Opened(code=found.code, view=view, following=found.following, version=version)
+    if mark is not None:
+        _OPENED.put(_opened_key(settings, code, device_key), (mark, opened))
+    return opened
+
+
+def _opened_key(settings: Settings, code: str, device_key: str) -> tuple[str, ...]:
+    return (normalise_code(code), device_key, timeline.today(settings.tz).isoformat(), i18n.get_locale())
 
 
 _VIEWS: Kept[timeline.View] = Kept(128)
+_OPENED: Kept[tuple[int, Opened]] = Kept(1024)  # by code, device, day and language: (change mark, answer)
 
 
 def follow(db: Database, *, code: str, device_key: str) -> str:

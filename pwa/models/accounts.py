@@ -9,6 +9,9 @@ from sqlmodel import Field, SQLModel
 
 from pwa.models.base import UTCDateTime, utcnow
 
+ROLES = ("admin", "staff", "courier")  # what `StaffUser.role` may hold; a courier signs in to their round only
+SCOPES = ("pickups", "dossiers", "notices")  # what `ApiKey.scopes` may list
+
 
 class StaffUser(SQLModel, table=True):
     """A post office employee who can sign in to the staff pages."""

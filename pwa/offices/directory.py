@@ -19,7 +19,7 @@ from pwa.i18n import gettext as _
 from pwa.models import DeviceTopic, Notice, Office, PaymentDay, utcnow
 from pwa.offices import hours, places, search, views
 from pwa.settings import Settings
-from pwa.util import Kept
+from pwa.util import Kept, answered_from_memory
 
 ANNOUNCEMENT_DAYS = 30
 MAX_ANNOUNCEMENTS = 5
@@ -47,6 +47,29 @@ class Followed:
     office_code: str
 
 
+def _version(
+    db: Database, q: str, ward_code: int | None, near: tuple[float, float] | None, now: datetime
+) -> tuple[object, ...]:
+    # A list changes with the minute (open or closed), the places' data and the language: kept per
+    # minute, retired at once by any write of this process, at most a minute behind other processes'.
+    minute = now.replace(second=0, microsecond=0)
+    return (db.url, q.strip(), ward_code, near, minute.isoformat(), db.local_writes, i18n.get_locale())
+
+
+def kept_listing(
+    db: Database,
+    settings: Settings,
+    *,
+    q: str = "",
+    ward_code: int | None = None,
+    near: tuple[float, float] | None = None,
+    now: datetime | None = None,
+) -> views.Listing | None:
+    """`find`'s answer if this process keeps it (no database work), else None."""
+    return _LISTINGS.get(_version(db, q, ward_code, near, now or utcnow()))
+
+
+@answered_from_memory(kept_listing)
 def find(
     db: Database,
     settings: Settings,
@@ -59,10 +82,7 @@ def find(
     """Places matching `q` (name, commune, address, old commune or district names; accents optional),
     in one commune if asked, nearest first if `near` is given, else by commune and name."""
     now = now or utcnow()
-    # A list changes with the minute (open or closed), the places' data and the language: kept per
-    # minute, retired at once by any write of this process, at most a minute behind other processes'.
-    minute = now.replace(second=0, microsecond=0)
-    version = (db.url, q.strip(), ward_code, near, minute.isoformat(), db.local_writes, i18n.get_locale())
+    version = _version(db, q, ward_code, near, now)
     kept = _LISTINGS.get(version)
     if kept is not None:
         return kept

@@ -1,4 +1,4 @@
-"""What a place and a payment day are: the words, and the checks every way in (CSV, staff form) shares."""
+"""What a place and a payment day are: the checks every way in (CSV, staff form) shares; the words are in labels.py."""
 
 from __future__ import annotations
 
@@ -12,50 +12,20 @@ from pwa import admin_units, phones
 from pwa.errors import Invalid
 from pwa.i18n import gettext as _
 from pwa.offices import hours
+from pwa.offices.labels import KINDS as KINDS
+from pwa.offices.labels import PAYMENT_KINDS as PAYMENT_KINDS
+from pwa.offices.labels import SERVICES as SERVICES
+from pwa.offices.labels import kind_label as kind_label
+from pwa.offices.labels import payment_label as payment_label
+from pwa.offices.labels import service_label as service_label
 from pwa.util import has_control
 
 OFFICE_FIELDS = ("code", "name", "kind", "ward_code", "address", "phone", "lat", "lon", "opening_hours", "services")
 DAY_FIELDS = ("office_code", "kind", "date", "opens", "closes")
-KINDS = ("post_office", "commune_post_office", "service_centre")
-PAYMENT_KINDS = ("pension", "social", "merit")
-SERVICES = ("parcels", "dossiers", "payments", "savings", "bills", "newspapers")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,19}$")
 TIME_RE = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits: \d takes any script's
 # The former Bắc Kạn lies well inside this box; a point outside it is a typo (lat/lon swapped…).
 LAT_RANGE, LON_RANGE = (8.0, 23.5), (102.0, 110.0)
-
-
-def kind_label(kind: str) -> str:
-    """`Bưu điện văn hóa xã`…, in the reader's language."""
-    labels = {
-        "post_office": _("Bưu điện"),
-        "commune_post_office": _("Bưu điện văn hóa xã"),
-        "service_centre": _("Trung tâm phục vụ hành chính công xã"),
-    }
-    return labels.get(kind, kind)
-
-
-def payment_label(kind: str) -> str:
-    """`Lương hưu, trợ cấp BHXH`…, in the reader's language."""
-    labels = {
-        "pension": _("Lương hưu, trợ cấp BHXH"),
-        "social": _("Trợ cấp bảo trợ xã hội"),
-        "merit": _("Trợ cấp người có công"),
-    }
-    return labels.get(kind, kind)
-
-
-def service_label(key: str) -> str:
-    """`Gửi và nhận bưu phẩm, bưu kiện`…, in the reader's language."""
-    labels = {
-        "parcels": _("Gửi và nhận bưu phẩm, bưu kiện"),
-        "dossiers": _("Nhận và trả hồ sơ hành chính"),
-        "payments": _("Chi trả lương hưu, trợ cấp"),
-        "savings": _("Tiết kiệm bưu điện"),
-        "bills": _("Thu hộ tiền điện, nước, viễn thông"),
-        "newspapers": _("Báo chí, sách"),
-    }
-    return labels.get(key, key)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pwa import admin_units, i18n, notify, topics
 from pwa.db import Database, dialect_insert
 from pwa.i18n import gettext as _
 from pwa.models import Office, PaymentDay, ReminderSent
-from pwa.offices import places
+from pwa.offices.labels import payment_label
 from pwa.settings import Settings
 
 log = logging.getLogger("pwa.offices")
@@ -115,7 +115,7 @@ def message(due: Due, tz: ZoneInfo) -> notify.Message:
     """The reminder, written in each reader's language when the inbox entry is made."""
 
     def text() -> tuple[str, str]:
-        what = places.payment_label(due.kind)
+        what = payment_label(due.kind)
         if due.moment == "eve":
             title = _("Ngày mai chi trả: %(what)s") % {"what": what}
         else:
