@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, RootModel
 
 from pwa import admin_units
+from pwa.api_models.base import _DATE as CALENDAR_DAY  # the days of 2000–2100, as IsoDate admits them
 from pwa.api_models.base import (
     PHONE,
     Among,
@@ -114,7 +115,7 @@ class Rebook(Body):
     action: Literal["reschedule"]
     slot: Annotated[
         str,
-        Matches(r"^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}/(morning|afternoon)$", lambda: _("Chọn ca dạng 2026-12-05/morning.")),
+        Matches(f"^$|^{CALENDAR_DAY}/(morning|afternoon)$", lambda: _("Chọn ca dạng 2026-12-05/morning.")),
         Field(description="`YYYY-MM-DD/morning|afternoon`; empty or left out for the nearest shift with room"),
     ] = ""
 
