@@ -87,15 +87,12 @@ async def show(request: Request) -> Response:
 
 def _detail(request: Request, page: customer.Detail, values: dict[str, str] | None = None) -> Response:
     made, settings = page.booking, settings_of(request)
-    link = f"{settings.base_url}/pickups/{made.code}"
-    if page.manage and made.status in ("booked", "assigned"):
-        link += f"#h={made.handover_code}"  # the courier's scan proves the handover; a fragment never reaches a server
     context = {
         "section": "pickups",
         "b": made,
         "manage": page.manage,
         "changeable": page.changeable,
-        "qr": qr_svg(link),
+        "qr": qr_svg(settings.base_url + page.qr_path),
         "failure_text": lambda b: failure_text(b, settings.tz),
         "objection_kinds": objections.FOR_STATUS.get(made.status, ()),
         "values": values or {},

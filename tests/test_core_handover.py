@@ -292,3 +292,17 @@ def test_a_failure_push_carries_reschedule_and_objection_buttons_in_the_readers_
         ("object", "That's not what happened", "https://bk.example/pickups/ABCD#object"),
     ]
     assert outbox.buttons("pickup_status", "/pickups/ABCD", "vi") is None
+
+
+def test_only_the_customers_qr_carries_the_handover_code_and_only_while_it_waits(
+    db: Database, settings: Settings
+) -> None:
+    from pwa.pickups import customer
+
+    code = make_pickup(db, settings, device_key="d" * 64)
+    mine = customer.show(db, settings, code=code, device="d" * 64)
+    assert mine.qr_path == f"/pickups/{code}#h={mine.booking.handover_code}"
+    assert customer.show(db, settings, code=code, device="e" * 64).qr_path == f"/pickups/{code}"
+    handover.record(db, settings, code=code, action="collect", data={"parcels": 2}, key=None, actor="t",
+                    role="courier")  # fmt: skip
+    assert customer.show(db, settings, code=code, device="d" * 64).qr_path == f"/pickups/{code}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -63,6 +64,22 @@ def remember(session: Session, key: str | None, pickup: Pickup, action: str, fin
         return
     assert pickup.id is not None
     session.add(PickupAction(key=key, pickup_id=pickup.id, action=action, request_hash=fingerprint, actor=actor[:120]))
+
+
+def once(
+    session: Session,
+    key: str | None,
+    pickup: Pickup,
+    action: str,
+    data: dict[str, Any],
+    actor: str,
+    apply: Callable[[], None],
+) -> None:
+    """Run `apply` unless this very action was applied before under `key`; store the key with the change."""
+    fingerprint = digest(action, data)
+    if not seen(session, key, pickup, action, fingerprint):
+        apply()
+        remember(session, key, pickup, action, fingerprint, actor)
 
 
 def moment(raw: Any, settings: Settings, field: str, now: datetime) -> datetime | None:

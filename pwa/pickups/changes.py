@@ -1,4 +1,4 @@
-"""Changing a booking once it is made: the customer's cancel and move, and each step on its timeline.
+"""Changing a booking once it is made: cancel, reschedule (a move), and each step on its timeline.
 
 Callers pass the booking row locked (`lookup.for_change`, `lookup.get(lock=True)`),
 so two changes to one booking queue and the second sees the first's status.
@@ -49,23 +49,6 @@ def cancel(
     pickup.cancelled_by = "customer" if role == "customer" else "post_office"
     audit.record(session, actor=actor, action="pickup.cancelled", subject=f"pickup:{pickup.code}")
     set_status(session, pickup, "cancelled", actor=actor, detail=pickup.cancelled_by)
-
-
-def move(
-    session: Session,
-    settings: Settings,
-    pickup: Pickup,
-    *,
-    day: date,
-    shift: str,
-    actor: str,
-    now: datetime | None = None,
-) -> None:
-    """The customer moves a booking that still stands to another shift, before its cut-off."""
-    _check_changeable(settings, pickup, now)
-    if (day, shift) == (pickup.day, pickup.shift):
-        return
-    reschedule(session, settings, pickup, to=(day, shift), actor=actor, role="customer", now=now)
 
 
 def may_reschedule(pickup: Pickup, role: str) -> bool:

@@ -32,6 +32,14 @@ class Detail:
     free: list[slots.Slot]
     errors: dict[str, str] = field(default_factory=dict)
     reschedulable: bool = False  # failed, or cancelled by the post office: one tap books the same again
+
+    @property
+    def qr_path(self) -> str:
+        """What the booking's QR code opens; for its customer, while it waits, with the handover code
+        as a fragment (the courier's scan proves the handover; a fragment never reaches a server)."""
+        path = f"/pickups/{self.booking.code}"
+        return f"{path}#h={self.booking.handover_code}" if self.manage and self.booking.status in views.ACTIVE else path
+
     status: int = 200  # the HTTP status of a page shown again after a refused change
     problem: str = ""
 
@@ -74,19 +82,13 @@ def cancel(database: Database, settings: Settings, *, code: str, device: str, ac
 
 
 def move(database: Database, settings: Settings, *, code: str, device: str, slot: str, actor: str) -> Detail | None:
-    """Move a booking this device manages to `slot` (`2026-11-27/morning`), or reschedule one that failed
-    or that the post office cancelled (to `slot`, or the nearest shift with room when `slot` is empty);
+    """Move a booking this device manages to `slot` (`2026-11-27/morning`), or to the nearest shift with
+    room when `slot` is empty: before its cut-off, after a failure, or after the post office cancelled it;
     None when done, else its page saying why not."""
     try:
         with database.write() as session:
             pickup = lookup.for_change(session, code, device)  # first: a stranger learns nothing from a bad slot
-            to = slot_of(slot)
-            if pickup.status in views.ACTIVE:
-                if to is None:
-                    raise Invalid(fields={"date": _("Chọn ca muốn chuyển sang.")})
-                changes.move(session, settings, pickup, day=to[0], shift=to[1], actor=actor)
-            else:
-                changes.reschedule(session, settings, pickup, to=to, actor=actor, role="customer")
+            changes.reschedule(session, settings, pickup, to=slot_of(slot), actor=actor, role="customer")
     except NotFound:
         raise
     except AppError as exc:
@@ -131,11 +133,9 @@ def reschedule_by_phone(
     to = (day, str(shift)) if day is not None and shift is not None else None
     key = actions.clean_key(key)
     with lookup.matching(database, code=code, phone=phone, client=client) as (session, pickup):
-        fingerprint = actions.digest("reschedule", data)
-        if not actions.seen(session, key, pickup, "reschedule", fingerprint):
-            changes.reschedule(session, settings, pickup, to=to, actor=actor, role="customer",
-                               day=day if to is None else None, shift=shift if to is None else None)  # fmt: skip
-            actions.remember(session, key, pickup, "reschedule", fingerprint, actor)
+        actions.once(session, key, pickup, "reschedule", data, actor, lambda: changes.reschedule(
+            session, settings, pickup, to=to, actor=actor, role="customer",
+            day=day if to is None else None, shift=shift if to is None else None))  # fmt: skip
         return views.view(session, pickup, settings)
 
 

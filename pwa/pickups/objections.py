@@ -81,10 +81,8 @@ def object_by_phone(
     """The API's objection (code and phone open the booking), once per Idempotency-Key; the booking after it."""
     key = actions.clean_key(key)
     with lookup.matching(database, code=code, phone=phone, client=client) as (session, pickup):
-        fingerprint = actions.digest("objection", data)
-        if not actions.seen(session, key, pickup, "objection", fingerprint):
-            raise_objection(session, settings, pickup, data=data, actor=actor)
-            actions.remember(session, key, pickup, "objection", fingerprint, actor)
+        actions.once(session, key, pickup, "objection", data, actor,
+                     lambda: raise_objection(session, settings, pickup, data=data, actor=actor))  # fmt: skip
         session.flush()
         return views.view(session, pickup, settings)
 
