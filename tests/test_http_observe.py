@@ -124,7 +124,11 @@ def test_readyz_is_ready_on_a_migrated_database(client: TestClient) -> None:
 def test_readyz_says_when_the_outbox_is_stuck(settings: Settings, isolated_db: Database) -> None:
     # A database of its own: the live server's delivery worker (browser tests) drains the shared one.
     queue_overdue(isolated_db, seconds=120)
-    app = create_app(settings.with_overrides(ready_outbox_seconds=60, database_url=isolated_db.engine.url.render_as_string(hide_password=False)))
+    app = create_app(
+        settings.with_overrides(
+            ready_outbox_seconds=60, database_url=isolated_db.engine.url.render_as_string(hide_password=False)
+        )
+    )
     with TestClient(app) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
