@@ -55,7 +55,7 @@ class Subscribe(Body):
 
 
 class Unsubscribe(Body):
-    endpoint: Annotated[str, Field(min_length=1, max_length=1000)]
+    endpoint: Annotated[str, Field(min_length=1, max_length=1000), Plain()]  # no NUL: PostgreSQL refuses it
 
 
 class NewNotice(Body):
