@@ -100,12 +100,15 @@ def test_metrics_count_requests_by_route_and_status(ops: TestClient) -> None:
     assert "H19.NOPE" not in after
 
 
-def test_metrics_read_the_outbox_and_bookings_from_the_database(
-    ops: TestClient, db: Database, settings: Settings
-) -> None:
-    make_pickup(db, settings)
-    queue_overdue(db, seconds=90)
-    text = scrape(ops)
+def test_metrics_read_the_outbox_and_bookings_from_the_database(settings: Settings, isolated_db: Database) -> None:
+    # A database of its own: the live server's delivery worker (browser tests) drains the shared one.
+    own = settings.with_overrides(
+        metrics_token=TOKEN, database_url=isolated_db.engine.url.render_as_string(hide_password=False)
+    )
+    make_pickup(isolated_db, own)
+    queue_overdue(isolated_db, seconds=90)
+    with TestClient(create_app(own)) as client:
+        text = scrape(client)
     assert sample(text, "pwa_database_up") == 1
     assert sample(text, "pwa_bookings_total") == 1 and sample(text, "pwa_pickups", status="booked") == 1
     assert sample(text, "pwa_outbox_queued") == 1
