@@ -14,6 +14,7 @@ from jinja2_fragments import render_block
 from jinja2_fragments.starlette import Jinja2Blocks
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -110,6 +111,13 @@ async def call(use_case: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T
     if kept is not None:
         return kept
     return await run_in_threadpool(use_case, *args, **kwargs)
+
+
+async def form_of(request: Request) -> FormData:
+    """The posted form's text fields. No page here takes a file except the dossier import, which reads its
+    own: a file part sent anyway is dropped and its spooled file closed now, not left to the collector."""
+    async with request.form() as form:
+        return FormData([(name, value) for name, value in form.multi_items() if isinstance(value, str)])
 
 
 def actor(request: Request) -> str:

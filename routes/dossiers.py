@@ -13,7 +13,7 @@ from pwa import i18n
 from pwa.dossiers import citizens, timeline
 from pwa.errors import AppError, RateLimited
 from pwa.models import utcnow
-from routes._web import call, client_address, db, device_key, known_device_key, redirect, render, settings_of
+from routes._web import call, client_address, db, device_key, form_of, known_device_key, redirect, render, settings_of
 
 
 def _form(
@@ -42,7 +42,7 @@ async def index(request: Request) -> Response:
 
 async def look_up(request: Request) -> Response:
     """Check code and secret; on success this device may open the dossier from now on."""
-    form = await request.form()
+    form = await form_of(request)
     code, secret = str(form.get("code", ""))[:60], str(form.get("secret", ""))[:20]
     result = await call(
         citizens.look_up,

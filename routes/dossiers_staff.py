@@ -12,7 +12,7 @@ from starlette.routing import Route
 from pwa.dossiers import records, staff
 from pwa.dossiers.statuses import POSTAL_EVENTS, POSTAL_STEPS
 from pwa.errors import Invalid
-from routes._web import actor, call, db, redirect, render, settings_of, staff_required
+from routes._web import actor, call, db, form_of, redirect, render, settings_of, staff_required
 
 FORM_FIELDS = ("postal_event", "tracking_number", "note", "at", "event_id")
 
@@ -46,7 +46,7 @@ async def show(request: Request) -> Response:
 @staff_required()
 async def add_event(request: Request) -> Response:
     """Record a postal leg; a repeated tap (same hidden event id) is stored once."""
-    raw = await request.form()
+    raw = await form_of(request)
     form = {name: str(raw.get(name, ""))[:600] for name in FORM_FIELDS}
     code = request.path_params["code"]
     result = await call(

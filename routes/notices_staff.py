@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from pwa import admin_units
 from pwa.push import announce
-from routes._web import actor, call, db, redirect, render, settings_of, staff_required
+from routes._web import actor, call, db, form_of, redirect, render, settings_of, staff_required
 from routes.api import path_id
 
 EMPTY = {"title": "", "body": "", "url": "", "target": "news", "ward_codes": [], "send_at": ""}
@@ -50,7 +50,7 @@ async def index(request: Request) -> Response:
 @staff_required()
 async def submit(request: Request) -> Response:
     """Preview (re-render with the notification as it will look) or create the notice."""
-    form = await request.form()
+    form = await form_of(request)
     values = _form_values(form)
     send = form.get("action") == "send"
     done = await call(

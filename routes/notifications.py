@@ -9,7 +9,7 @@ from starlette.routing import Route
 from pwa import admin_units, i18n
 from pwa.errors import Invalid
 from pwa.push import announce, follow
-from routes._web import call, db, device_key, redirect, render, settings_of
+from routes._web import call, db, device_key, form_of, redirect, render, settings_of
 from routes.api import path_id
 from routes.push_api import vapid_public_key
 
@@ -42,7 +42,7 @@ def _render(
 
 async def save_topics(request: Request) -> Response:
     """Save what this device follows (a plain form: works before any script loads)."""
-    form = await request.form()
+    form = await form_of(request)
     checked = [name for name, value in form.multi_items() if value == "on"]
     commune = str(form.get("commune", "")).strip()
     key = device_key(request)

@@ -12,6 +12,7 @@ from routes._web import (
     call,
     db,
     device_key,
+    form_of,
     known_device_key,
     qr_svg,
     redirect,
@@ -63,7 +64,7 @@ async def poster(request: Request) -> Response:
 
 async def remind(request: Request) -> Response:
     """Follow this place's commune: its payment day reminders and announcements come to this device."""
-    back = str((await request.form()).get("next", ""))
+    back = str((await form_of(request)).get("next", ""))
     followed = await call(
         directory.follow,
         db(request),

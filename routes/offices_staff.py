@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from pwa.errors import AppError
 from pwa.offices import directory, places, staff
-from routes._web import actor, call, db, redirect, render, settings_of, staff_required
+from routes._web import actor, call, db, form_of, redirect, render, settings_of, staff_required
 
 DAY_FIELDS = ("kind", "date", "opens", "closes")
 
@@ -51,7 +51,7 @@ async def new(request: Request) -> Response:
 @staff_required()
 async def create(request: Request) -> Response:
     """Add a place."""
-    values = _form_values(await request.form())
+    values = _form_values(await form_of(request))
     try:
         code = await call(staff.save_office, db(request), settings_of(request), values, actor=actor(request))
     except AppError as exc:
@@ -69,7 +69,7 @@ async def edit(request: Request) -> Response:
 @staff_required()
 async def update(request: Request) -> Response:
     """Save a place's changes (its code stays)."""
-    code, values = request.path_params["code"].upper(), _form_values(await request.form())
+    code, values = request.path_params["code"].upper(), _form_values(await form_of(request))
     try:
         await call(staff.save_office, db(request), settings_of(request), values, actor=actor(request), code=code)
     except AppError as exc:
@@ -80,7 +80,7 @@ async def update(request: Request) -> Response:
 @staff_required()
 async def plan_day(request: Request) -> Response:
     """Add or change a payment day of the place."""
-    code, form = request.path_params["code"].upper(), await request.form()
+    code, form = request.path_params["code"].upper(), await form_of(request)
     day = {name: str(form.get(name, ""))[:20] for name in DAY_FIELDS}
     try:
         await call(
@@ -99,7 +99,7 @@ async def plan_day(request: Request) -> Response:
 @staff_required()
 async def cancel_day(request: Request) -> Response:
     """Cancel a payment day of the place."""
-    code, form = request.path_params["code"].upper(), await request.form()
+    code, form = request.path_params["code"].upper(), await form_of(request)
     day, kind = str(form.get("date", ""))[:20], str(form.get("kind", ""))[:12]
     await call(
         staff.remove_payment_day, db(request), settings_of(request), code=code, kind=kind, day=day, actor=actor(request)

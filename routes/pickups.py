@@ -13,7 +13,19 @@ from pwa.errors import AppError
 from pwa.pickups import booking_form, customer, fields, objections, quotes
 from pwa.pickups.notices import failure_text, reason_text, service_text, shift_text, status_text
 from routes._pages import hole
-from routes._web import actor, call, client_address, db, device_key, is_htmx, qr_svg, redirect, render, settings_of
+from routes._web import (
+    actor,
+    call,
+    client_address,
+    db,
+    device_key,
+    form_of,
+    is_htmx,
+    qr_svg,
+    redirect,
+    render,
+    settings_of,
+)
 
 WORDS = {
     "status_text": status_text,
@@ -54,7 +66,7 @@ async def new(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     """Book from the form; on a problem show the form again with everything typed kept."""
-    form = await request.form()
+    form = await form_of(request)
     keys = (*fields.KEYS, "old_address", "idempotency_key")
     values: dict[str, Any] = {name: str(form.get(name, ""))[:2000] for name in keys}
     if form.get("action") == "convert":  # the old-address button, not the booking one
@@ -117,7 +129,7 @@ async def cancel(request: Request) -> Response:
 
 async def move(request: Request) -> Response:
     """Move to another shift with room."""
-    code, form = request.path_params["code"], await request.form()
+    code, form = request.path_params["code"], await form_of(request)
     refused = await call(customer.move, db(request), settings_of(request), code=code, device=device_key(request),
                          slot=str(form.get("slot", "")), actor=actor(request))  # fmt: skip
     return _detail(request, refused) if refused else redirect(f"/pickups/{code}", request=request)
@@ -125,7 +137,7 @@ async def move(request: Request) -> Response:
 
 async def objection(request: Request) -> Response:
     """ "That's not what happened", from the booking's page (this device's bookings only)."""
-    code, form = request.path_params["code"], await request.form()
+    code, form = request.path_params["code"], await form_of(request)
     values = {name: str(form.get(name, ""))[:2000] for name in ("kind", "text")}
     refused = await call(customer.object_on_device, db(request), settings_of(request), code=code,
                          device=device_key(request), data=values, actor=actor(request))  # fmt: skip
@@ -141,7 +153,7 @@ async def mine(request: Request) -> Response:
 
 async def find(request: Request) -> Response:
     """Find a booking by code and phone, and remember it on this device."""
-    form = await request.form()
+    form = await form_of(request)
     code, phone = str(form.get("code", ""))[:40], str(form.get("phone", ""))[:40]
     try:
         found = await call(customer.find, db(request), code=code, phone=phone, client=client_address(request),

@@ -11,7 +11,7 @@ from pwa import phones
 from pwa.errors import Invalid
 from pwa.pickups import handover, objections, staff
 from pwa.pickups.notices import failure_text, reason_text, service_text, shift_text, status_text
-from routes._web import actor, call, db, redirect, render, settings_of, staff_required
+from routes._web import actor, call, db, form_of, redirect, render, settings_of, staff_required
 
 
 def _render(request: Request, page: staff.DayPage) -> Response:
@@ -59,7 +59,7 @@ def _back(request: Request) -> str:
 @staff_required()
 async def act(request: Request) -> Response:
     """Assign a courier, mark collected or failed, or cancel: audited, told to the customer."""
-    form, query = _values(await request.form()), dict(request.query_params)
+    form, query = _values(await form_of(request)), dict(request.query_params)
     refused = await call(staff.act, db(request), settings_of(request), code=request.path_params["code"], form=form,
                          query=query, actor=actor(request), role=request.state.staff.role)  # fmt: skip
     return _render(request, refused) if refused else redirect(_back(request), request=request)
@@ -68,7 +68,7 @@ async def act(request: Request) -> Response:
 @staff_required()
 async def plan(request: Request) -> Response:
     """Set a shift's capacity, or close or open a day."""
-    form, query = _values(await request.form()), dict(request.query_params)
+    form, query = _values(await form_of(request)), dict(request.query_params)
     done = await call(staff.plan, db(request), settings_of(request), form=form, query=query, actor=actor(request))
     if isinstance(done, staff.DayPage):
         return _render(request, done)
@@ -99,7 +99,7 @@ def _objections(request: Request, listed: list[objections.Open], errors: dict[st
 @staff_required()
 async def close(request: Request) -> Response:
     """Close an objection with the outcome of the check; the customer is told."""
-    form, objection_id = await request.form(), request.path_params["objection_id"]
+    form, objection_id = await form_of(request), request.path_params["objection_id"]
     note = str(form.get("outcome", ""))[:2000]
     try:
         await call(objections.close, db(request), settings_of(request), code=request.path_params["code"],

@@ -13,7 +13,7 @@ from pwa import accounts
 from pwa.errors import RateLimited
 from pwa.i18n import gettext as _
 from pwa.security import new_token
-from routes._web import call, client_address, db, redirect, render, safe_next, staff_required
+from routes._web import call, client_address, db, form_of, redirect, render, safe_next, staff_required
 
 
 async def login_form(request: Request) -> Response:
@@ -28,7 +28,7 @@ async def login_form(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     """Check the credentials; on success start a fresh session."""
-    form = await request.form()
+    form = await form_of(request)
     username, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:1024]
     target = safe_next(str(form.get("next", "")), "/staff/")
     errors = _missing_fields(username, password)
