@@ -152,6 +152,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"database: {'PostgreSQL (' + PG_ENV + ')' if os.environ.get(PG_ENV) else 'SQLite'}"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the shared live server run last, in their order: from its start its delivery workers
+    drain the shared database's outbox, and a test that queues a message there and reads it back must not
+    race them (two such tests failed that way, once each)."""
+    uses_live = [item for item in items if "live_server" in getattr(item, "fixturenames", ())]
+    if uses_live:
+        chosen = set(map(id, uses_live))
+        items[:] = [item for item in items if id(item) not in chosen] + uses_live
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A run that passed no test at all is a failure, not a success."""
     reporter: Any = session.config.pluginmanager.get_plugin("terminalreporter")
