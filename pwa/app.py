@@ -52,7 +52,8 @@ from routes import (
     shell,
     staff,
 )
-from routes._web import error_response, make_templates
+from routes._templates import make_templates
+from routes._web import error_response
 
 # This module is the composition root: the only core module that knows routes/.
 log = logging.getLogger("pwa")
