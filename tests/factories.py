@@ -145,6 +145,14 @@ def open_day(settings: Settings, after_days: int = 2) -> date:
     return day
 
 
+def later_open_day(settings: Settings, than: date) -> date:
+    """The first collecting day after `than` (`open_day` with two counts can land on one day, over a closed weekday)."""
+    day = than + timedelta(days=1)
+    while day.weekday() in settings.pickup_closed_weekdays:
+        day += timedelta(days=1)
+    return day
+
+
 def booking_body(settings: Settings, **changes: Any) -> dict[str, Any]:
     """A valid API booking body for a commune of the office's province, changed as asked."""
     body: dict[str, Any] = {

@@ -69,7 +69,7 @@ class LiveServer:
                 self.log.append(line.decode(errors="replace").rstrip())
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a hang guard: a loaded machine starts it slowly
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
@@ -81,7 +81,7 @@ class LiveServer:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("server did not start within 30 s")
+        raise RuntimeError("server did not start within 90 s")
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

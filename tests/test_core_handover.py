@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,9 +14,9 @@ from pwa import audit, notify
 from pwa.db import Database
 from pwa.errors import Conflict, Invalid, Locked
 from pwa.models import Pickup, PickupEvent, utcnow
-from pwa.pickups import changes, handover, lookup, objections, slots, staff, transitions, views
+from pwa.pickups import actions, changes, handover, lookup, objections, slots, staff, transitions, views
 from pwa.settings import Settings
-from tests.factories import make_pickup, make_staff, open_day, set_capacity
+from tests.factories import later_open_day, make_pickup, make_staff, open_day, set_capacity
 
 
 class _Undo(Exception):
@@ -206,7 +206,7 @@ def test_reschedule_keeps_the_booking_and_moves_its_place(db: Database, settings
 @pytest.mark.parametrize("racers", [8])
 def test_reschedules_racing_for_the_last_place_never_overbook(db: Database, settings: Settings, racers: int) -> None:
     day = open_day(settings)
-    target = open_day(settings, after_days=3)
+    target = later_open_day(settings, than=day)
     set_capacity(db, settings, target, "morning", 1)
     codes = [make_pickup(db, settings, date=day.isoformat()) for _ in range(racers)]
     booker = [make_pickup(db, settings, date=day.isoformat(), shift="afternoon")]  # a new booking races too
@@ -306,3 +306,14 @@ def test_only_the_customers_qr_carries_the_handover_code_and_only_while_it_waits
     handover.record(db, settings, code=code, action="collect", data={"parcels": 2}, key=None, actor="t",
                     role="courier")  # fmt: skip
     assert customer.show(db, settings, code=code, device="d" * 64).qr_path == f"/pickups/{code}"
+
+
+def test_a_time_of_day_is_the_latest_one_not_ahead_of_now(settings: Settings) -> None:
+    tz = settings.tz
+    just_after_midnight = datetime(2026, 12, 4, 0, 15, tzinfo=tz).astimezone(UTC)
+    late = actions.moment("23:50", settings, "called_at", just_after_midnight)
+    assert late == datetime(2026, 12, 3, 23, 50, tzinfo=tz)  # last night, not tonight
+    morning = datetime(2026, 12, 4, 10, 0, tzinfo=tz).astimezone(UTC)
+    assert actions.moment("09:40", settings, "called_at", morning) == datetime(2026, 12, 4, 9, 40, tzinfo=tz)
+    skewed = actions.moment("10:05", settings, "called_at", morning)  # a phone's clock a little ahead
+    assert skewed == datetime(2026, 12, 4, 10, 5, tzinfo=tz)

@@ -8,7 +8,16 @@ from starlette.testclient import TestClient
 
 from pwa.db import Database
 from pwa.settings import Settings
-from tests.factories import booking_body, login_staff, make_api_key, make_staff, open_day, set_capacity, token_in
+from tests.factories import (
+    booking_body,
+    later_open_day,
+    login_staff,
+    make_api_key,
+    make_staff,
+    open_day,
+    set_capacity,
+    token_in,
+)
 
 PHONE = "0912345678"
 
@@ -80,7 +89,7 @@ def test_fail_reschedule_and_objection_through_the_api(client: TestClient, setti
 
 
 def test_a_full_shift_answers_409_with_others(client: TestClient, settings: Settings, db: Database) -> None:
-    day = open_day(settings, after_days=3)
+    day = later_open_day(settings, than=open_day(settings))  # not the day the booking below takes
     set_capacity(db, settings, day, "morning", 0)
     made = _book(client, settings)
     body = {"phone": PHONE, "date": day.isoformat(), "shift": "morning"}

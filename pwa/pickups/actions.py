@@ -83,7 +83,8 @@ def once(
 
 
 def moment(raw: Any, settings: Settings, field: str, now: datetime) -> datetime | None:
-    """An ISO date-time, or `HH:MM` today in the office's time zone; None if blank; 422 if odd or out of range."""
+    """An ISO date-time, or `HH:MM` in the office's time zone (the latest such time not ahead of now);
+    None if blank; 422 if odd or out of range."""
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str):
@@ -94,6 +95,8 @@ def moment(raw: Any, settings: Settings, field: str, now: datetime) -> datetime 
             hour, minute = (int(part) for part in text.split(":"))
             local_day = now.astimezone(settings.tz).date()
             at = datetime.combine(local_day, time(hour, minute), tzinfo=settings.tz)
+            if at > now + LATEST:  # just after midnight, "23:50" was last night, not tonight
+                at = datetime.combine(local_day - timedelta(days=1), time(hour, minute), tzinfo=settings.tz)
         else:
             at = datetime.fromisoformat(text)
             if at.tzinfo is None:
