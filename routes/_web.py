@@ -210,10 +210,14 @@ def error_response(
     if name not in templates.env.list_templates():
         name = "errors/error.html"
     extra = dict(headers or {})
-    if is_htmx(request):
+    block = "content"
+    if is_htmx(request) and status == 503:  # try again soon: keep the page, and what was typed in it
+        extra.update({"HX-Retarget": "#main", "HX-Reswap": "afterbegin"})
+        block = "notice"
+    elif is_htmx(request):
         extra.update({"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})
-    context = {"status": status, "message": message, "fields": fields or {}}
-    return render(request, name, context, status=status, block="content", headers=extra)
+    context = {"status": status, "message": message, "fields": fields or {}, "inline": block == "notice"}
+    return render(request, name, context, status=status, block=block, headers=extra)
 
 
 STAFF_SESSION_SECONDS = 12 * 3600
