@@ -54,8 +54,10 @@ def is_outage(error: BaseException) -> bool:
 
 
 def trips_gate(error: BaseException) -> bool:
-    """False for a lock on some rows that outlived the wait (PostgreSQL's lock_timeout): the database
-    itself answers, only those rows are busy, so other requests must not be turned away."""
+    """False for a lock on some rows that outlived the wait (PostgreSQL's lock_timeout), or every pooled
+    connection busy: the database itself answers, so other requests must not be turned away."""
+    if isinstance(error, sa.TimeoutError):
+        return False
     orig = error.orig if isinstance(error, sa.DBAPIError) else error
     return getattr(orig, "sqlstate", None) not in _PG_STATES
 

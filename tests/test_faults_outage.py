@@ -26,7 +26,7 @@ from pwa import notify
 from pwa.app import create_app
 from pwa.db import Database
 from pwa.errors import DatabaseUnavailable
-from pwa.outage import Gate
+from pwa.outage import Gate, is_outage, trips_gate
 from pwa.settings import MIGRATED_BY_SERVE, Settings
 from tests.conftest import PG_ENV, migrated_database
 from tests.factories import booking_body, make_device, open_day, subscribe
@@ -148,6 +148,29 @@ def test_while_one_call_tries_the_database_the_others_are_answered_at_once() -> 
     gate.answered()
     gate.done(trial)
     assert not gate.failing and gate.admit() is False
+
+
+def test_only_locked_or_unreachable_counts_as_an_outage() -> None:
+    import sqlite3
+
+    import psycopg
+    from psycopg import errors as pg
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    def wrapped(orig: BaseException) -> OperationalError:
+        return OperationalError("SELECT 1", {}, orig)
+
+    conn = sqlite3.connect(":memory:")
+    with pytest.raises(sqlite3.OperationalError) as syntax:
+        conn.execute("SELEC 1")
+    conn.close()
+    assert not is_outage(wrapped(syntax.value))  # a bug in the query is a 500, never a 503
+    assert is_outage(wrapped(sqlite3.OperationalError("database is locked")))
+    assert is_outage(wrapped(psycopg.OperationalError("connection refused")))  # no SQLSTATE: the client's
+    assert is_outage(wrapped(pg.AdminShutdown())) and is_outage(wrapped(pg.LockNotAvailable()))
+    assert not is_outage(wrapped(pg.SerializationFailure())) and not is_outage(wrapped(pg.UndefinedColumn()))
+    assert not is_outage(IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed")))
+    assert not trips_gate(wrapped(pg.LockNotAvailable()))  # some rows busy, not the database
 
 
 def test_a_programming_error_stays_a_500_not_a_503(isolated_db: Database) -> None:
