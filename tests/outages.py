@@ -4,16 +4,25 @@ and a TCP proxy in front of PostgreSQL that can be cut and restored (never the s
 from __future__ import annotations
 
 import contextlib
+import os
 import select
+import signal
 import socket
 import sqlite3
 import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from pwa import notify
+from pwa.db import Database
+from pwa.settings import MIGRATED_BY_SERVE, Settings
+from tests.factories import make_device, subscribe
+from tests.fakepush import FakePushService, FakeSubscription
 
 RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends a reset, as a dead server's host would
 
@@ -146,3 +155,50 @@ class CuttableProxy:
             for sock in pair:
                 with contextlib.suppress(OSError):
                     sock.close()
+
+
+# --- The delivery worker, as `pwa serve` runs it ---
+
+
+def start_worker(settings: Settings, log: Path, wait: float) -> subprocess.Popen[bytes]:
+    """`pwa worker` on these settings (as beside `pwa serve`: no migration of its own), logging to `log`."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "PWA_INSTANCE_DIR": str(settings.instance_dir),
+        "PWA_DB_WAIT_SECONDS": str(wait),
+        MIGRATED_BY_SERVE: "1",
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "pwa.cli", "worker"], env=env, stdout=out, stderr=out)
+
+
+def queue_one(url: str, push: FakePushService, n: int) -> FakeSubscription:
+    """A device following `news`, subscribed, and one announcement queued for it."""
+    database = Database(url)
+    try:
+        key = make_device(database, f"outage-{n}", topics=("news",))
+        sub = push.subscribe()
+        subscribe(database, key, sub.as_json())
+        text = lambda: ("Tin mới", f"Thông báo {n}")  # noqa: E731
+        with database.write() as session:
+            notify.broadcast(session, notify.Message(topic="news", kind="notice", tag=f"n{n}", url="/", text=text))
+    finally:
+        database.dispose()
+    return sub
+
+
+def until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def stop(worker: subprocess.Popen[bytes]) -> int:
+    worker.send_signal(signal.SIGTERM)
+    try:
+        return worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        return worker.wait()

@@ -9,9 +9,6 @@ shared server."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,16 +19,15 @@ import pytest
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
-from pwa import notify
 from pwa.app import create_app
 from pwa.db import Database
 from pwa.errors import DatabaseUnavailable
 from pwa.outage import Gate, is_outage, trips_gate
-from pwa.settings import MIGRATED_BY_SERVE, Settings
+from pwa.settings import Settings
 from tests.conftest import PG_ENV, migrated_database
-from tests.factories import booking_body, make_device, open_day, subscribe
-from tests.fakepush import FakePushService, FakeSubscription
-from tests.outages import CuttableProxy, sqlite_blocks, sqlite_locked
+from tests.factories import booking_body, open_day
+from tests.fakepush import FakePushService
+from tests.outages import CuttableProxy, queue_one, sqlite_blocks, sqlite_locked, start_worker, stop, until
 
 WAIT = 2.0  # PWA_DB_WAIT_SECONDS here: short, so the tests are quick
 HANG_GUARD = 15.0  # not a benchmark: only "it did not hang"
@@ -221,57 +217,13 @@ def test_postgresql_cut_answers_503_then_recovers(
 # --- The delivery worker ---
 
 
-def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    """`pwa worker` on these settings (as beside `pwa serve`: no migration of its own), logging to `log`."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "PWA_INSTANCE_DIR": str(settings.instance_dir),
-        "PWA_DB_WAIT_SECONDS": str(WAIT),
-        MIGRATED_BY_SERVE: "1",
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "pwa.cli", "worker"], env=env, stdout=out, stderr=out)
-
-
-def queue_one(url: str, push: FakePushService, n: int) -> FakeSubscription:
-    """A device following `news`, subscribed, and one announcement queued for it."""
-    database = Database(url)
-    try:
-        key = make_device(database, f"outage-{n}", topics=("news",))
-        sub = push.subscribe()
-        subscribe(database, key, sub.as_json())
-        text = lambda: ("Tin mới", f"Thông báo {n}")  # noqa: E731
-        with database.write() as session:
-            notify.broadcast(session, notify.Message(topic="news", kind="notice", tag=f"n{n}", url="/", text=text))
-    finally:
-        database.dispose()
-    return sub
-
-
-def until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 60
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
-def stop(worker: subprocess.Popen[bytes]) -> int:
-    worker.send_signal(signal.SIGTERM)
-    try:
-        return worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        return worker.wait()
-
-
 def test_worker_waits_out_a_locked_sqlite_file_and_then_delivers(
     sqlite_url: str, tmp_path: Path, push: FakePushService
 ) -> None:
     settings, log = _settings(tmp_path, sqlite_url), tmp_path / "worker.log"
     sub = queue_one(sqlite_url, push, 1)
     with sqlite_locked(Path(make_url(sqlite_url).database or "")):
-        worker = start_worker(settings, log)
+        worker = start_worker(settings, log, WAIT)
         try:
             until(lambda: "database unavailable" in log.read_text(), "the worker to meet the locked database")
             assert worker.poll() is None and not push.received_by(sub)
@@ -290,7 +242,7 @@ def test_worker_survives_postgresql_cut_mid_run_and_loses_nothing(
     url, proxy = pg_behind_proxy
     direct = make_url(url).set(host=proxy.target[0], port=proxy.target[1]).render_as_string(hide_password=False)
     log = tmp_path / "worker.log"
-    worker = start_worker(_settings(tmp_path, url), log)
+    worker = start_worker(_settings(tmp_path, url), log, WAIT)
     try:
         first = queue_one(direct, push, 1)
         until(lambda: len(push.received_by(first)) == 1, "the first delivery")
