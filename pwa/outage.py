@@ -68,7 +68,6 @@ class Gate:
     def __init__(self, what: str) -> None:
         self.what = what  # the database, without credentials, for the log
         self.failing = False
-        self.since = 0.0  # monotonic time of the last change between failing and answering
         self.checked = 0.0  # monotonic time of the last answer or failure
         self.writes_blocked = False  # SQLite: the last write waited out another process's write lock
         self._trial: int | None = None  # the thread making the trial
@@ -96,7 +95,7 @@ class Gate:
         if self.failing:
             with self._lock:
                 if self.failing:
-                    self.failing, self.since = False, self.checked
+                    self.failing = False
                     log.warning("database %s answers again", self.what)
 
     def failed(self, error: BaseException, *, writing: bool = False) -> None:
@@ -107,7 +106,7 @@ class Gate:
         elif trips_gate(error):
             with self._lock:
                 if not self.failing:
-                    self.failing, self.since = True, self.checked
+                    self.failing = True
                     log.warning("database %s unavailable (%s): failing fast until it answers", self.what, _why(error))
 
     def done(self, trial: bool) -> None:
