@@ -210,12 +210,9 @@ def error_response(
     if name not in templates.env.list_templates():
         name = "errors/error.html"
     extra = dict(headers or {})
-    block = "content"
-    if is_htmx(request) and status == 503:  # try again soon: keep the page, and what was typed in it
-        extra.update({"HX-Retarget": "#main", "HX-Reswap": "afterbegin"})
-        block = "notice"
-    elif is_htmx(request):
-        extra.update({"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})
+    block = "notice" if status == 503 and is_htmx(request) else "content"  # try again soon: keep the page as typed
+    if is_htmx(request):
+        extra.update({"HX-Retarget": "#main", "HX-Reswap": "afterbegin" if block == "notice" else "innerHTML"})
     context = {"status": status, "message": message, "fields": fields or {}, "inline": block == "notice"}
     return render(request, name, context, status=status, block=block, headers=extra)
 
