@@ -25,6 +25,9 @@ def run() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if conn.dialect.name == "postgresql":
+                # The app's engine gives up on a lock after PWA_DB_WAIT_SECONDS; a migration waits its turn.
+                conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
             context.run_migrations()
         conn.commit()
 

@@ -25,11 +25,12 @@ from starlette.types import Scope
 
 from pwa import devices, i18n
 from pwa.assets import Assets
-from pwa.db import Database, check_migrated
+from pwa.db import Database, NotMigrated, check_migrated
 from pwa.errors import AppError
 from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
 from pwa.ops.observe import Observe
 from pwa.ops.shared import unshared_settings
+from pwa.outage import is_outage
 from pwa.settings import Settings
 from routes import (
     api,
@@ -197,6 +198,19 @@ def proxy_middleware(settings: Settings) -> list[Middleware]:
     return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
 
 
+def _check_migrated(database: Database) -> None:
+    """Refuse to start behind the schema; but a database locked or out of reach at start is an
+    outage like any other: serve 503s until it is back rather than fail (and be restarted in a loop)."""
+    try:
+        check_migrated(database)
+    except NotMigrated:
+        raise
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        log.warning("database unavailable at start; schema not checked: pages answer 503 until it is back")
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app; tests pass their own settings."""
     settings = settings or Settings.from_env()
@@ -207,9 +221,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Blocking work (one hop per request) needs no more threads than connections and cores;
         # anyio's 40 mostly fought over the GIL and the pool.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, wait=settings.db_wait_seconds)
         if settings.run_migrations_check:
-            check_migrated(database)
+            _check_migrated(database)
         try:
             yield {"db": database}
         finally:

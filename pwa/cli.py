@@ -20,7 +20,11 @@ DOSSIER_COLUMNS = "code,procedure,agency,applicant_name,phone,received_at,due_da
 
 
 def _database() -> Database:
-    return Database(Settings.from_env().database_url)
+    return _open(Settings.from_env())
+
+
+def _open(settings: Settings) -> Database:
+    return Database(settings.database_url, wait=settings.db_wait_seconds)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -134,7 +138,7 @@ def cmd_import_dossiers(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
-    database = Database(settings.database_url)
+    database = _open(settings)
     with database.write() as session:
         report = importer.run(session, text, settings.tz, actor="cli:import-dossiers", keep_good=args.keep_good)
     for bad in report.bad:
@@ -161,7 +165,7 @@ def cmd_import_offices(args: argparse.Namespace) -> int:
         return 1
     use_case = importer.import_payment_days if args.days else importer.import_offices
     actor = audit.actor(system="import-payment-days" if args.days else "import-offices")
-    result = use_case(Database(settings.database_url), settings, text, actor=actor)
+    result = use_case(_open(settings), settings, text, actor=actor)
     for bad in result.bad:
         print(bad.describe(), file=sys.stderr)
     if result.bad:

@@ -2,11 +2,17 @@
 
 SQLite gets WAL, a busy timeout, foreign keys, and `BEGIN IMMEDIATE` for
 write transactions so two writers queue instead of failing half-way.
+
+Every wait is bounded (`wait`, PWA_DB_WAIT_SECONDS): a lock held by another process, a
+connection, a free pooled connection. Past it, or when the database cannot be reached, a
+session raises `DatabaseUnavailable` (503, try again) instead of the driver's error
+(pwa/outage.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sqlite3
 import threading
@@ -15,10 +21,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session
 
+from pwa.errors import DatabaseUnavailable
+from pwa.outage import Gate, is_outage
 from pwa.settings import ROOT_DIR
 
 if TYPE_CHECKING:
@@ -28,6 +36,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 WRITE_OPTION = "pwa_write"
 MIGRATIONS_DIR = ROOT_DIR / "migrations"
+WAIT_SECONDS = 5.0  # the default of PWA_DB_WAIT_SECONDS
 
 
 class NotMigrated(RuntimeError):
@@ -42,15 +51,39 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine with the pragmas and transaction rules of this app."""
+def make_engine(url: str, wait: float = WAIT_SECONDS) -> Engine:
+    """Create an engine with the pragmas and transaction rules of this app; no wait lasts past `wait` seconds."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return _sqlite_engine(url, wait)
+    return _postgresql_engine(url, wait)
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _postgresql_engine(url: str, wait: float) -> Engine:
+    # Bounded waits: to connect, for a row or table lock (lock_timeout), for a pooled connection.
+    # TCP keepalives and tcp_user_timeout end a connection whose server vanished without a word
+    # (a cut cable, a host gone), which would otherwise hang for the kernel's ~15 minutes.
+    # A value the URL already gives (`?connect_timeout=…`) is kept.
+    query = make_url(url).query
+    given = str(query.get("options", ""))
+    lock_timeout = "" if "lock_timeout" in given else f"-c lock_timeout={int(wait * 1000)}"
+    options = " ".join(filter(None, [given, lock_timeout]))
+    defaults: dict[str, Any] = {
+        "connect_timeout": max(2, math.ceil(wait)),
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": int(wait * 1000),
+    }
+    connect_args = {k: v for k, v in defaults.items() if k not in query}
+    connect_args["options"] = options
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=wait, connect_args=connect_args
+    )
+
+
+def _sqlite_engine(url: str, wait: float = WAIT_SECONDS) -> Engine:
     path = url.split("///", 1)[-1].split("?", 1)[0]
     if path and path != ":memory:" and not path.startswith("file:"):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -61,7 +94,11 @@ def _sqlite_engine(url: str) -> Engine:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
     # Keep as many connections as threads may use at once: a connection past the pool's size is
     # closed after each use, and opening one again costs the pragmas below.
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10, max_overflow=20)
+    # `timeout` bounds the wait for another process's lock while connecting; the pragma, every
+    # statement after. Past it SQLite says "database is locked" and the request answers 503.
+    connect_args = {"check_same_thread": False, "timeout": wait}
+    engine = create_engine(url, connect_args=connect_args, pool_size=10, max_overflow=20, pool_timeout=wait)
+    busy_ms = int(wait * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -69,7 +106,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -90,12 +127,14 @@ _writes: dict[str, int] = {}  # write transactions committed through this proces
 class Database:
     """The app's engine and its two kinds of session: read and write."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, wait: float = WAIT_SECONDS) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url)
+        self.wait = wait
+        self.engine = make_engine(self.url, wait)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self._mark_lock = threading.Lock()
         self._mark_connection: sqlite3.Connection | None = None
+        self.gate = Gate(self.engine.url.render_as_string(hide_password=True))
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,16 +144,45 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading; anything written is rolled back."""
-        with Session(self.engine) as session:
-            yield session
+        trial = self.gate.admit()
+        try:
+            with Session(self.engine) as session:
+                yield session
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        else:
+            self.gate.answered()
+        finally:
+            self.gate.done(trial)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session in one write transaction, committed on success."""
-        with Session(self._write_engine) as session, session.begin():
-            yield session
+        trial = self.gate.admit()
+        try:
+            with Session(self._write_engine) as session, session.begin():
+                yield session
+        except Exception as exc:
+            self._failed(exc, writing=True)
+            raise
+        else:
+            self.gate.answered(wrote=True)
+        finally:
+            self.gate.done(trial)
         with _writes_lock:
             _writes[self.url] = _writes.get(self.url, 0) + 1
+
+    def _failed(self, exc: Exception, *, writing: bool = False) -> None:
+        """Raise DatabaseUnavailable in place of an error that means "locked or unreachable"; note
+        that the database answered otherwise (a use case's own AppError, a constraint...)."""
+        if isinstance(exc, DatabaseUnavailable):  # from a session inside this one: already counted
+            return
+        if not is_outage(exc):
+            self.gate.answered()
+            return
+        self.gate.failed(exc, writing=writing)
+        raise DatabaseUnavailable() from exc
 
     @property
     def local_writes(self) -> int:
@@ -134,13 +202,23 @@ class Database:
             return None
         with self._mark_lock:
             if self._mark_connection is None:
-                self._mark_connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            return int(self._mark_connection.execute("PRAGMA data_version").fetchone()[0])
+                # No busy wait (timeout 0): this runs on the event loop. Locked by another process, it
+                # gives no mark, so the request goes to the database and answers its 503 from a thread.
+                self._mark_connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+            try:
+                return int(self._mark_connection.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.OperationalError:
+                return None
 
     def ping(self) -> bool:
-        """True if the database answers a trivial query."""
-        with self.engine.connect() as conn:
-            return conn.execute(text("SELECT 1")).scalar() == 1
+        """True if the database answers a query that reads it (a lock held by another process included).
+        SQLite's `SELECT 1` would answer without reading the file; its schema version must."""
+        query = "PRAGMA schema_version" if self.is_sqlite else "SELECT 1"
+        try:
+            with self.read() as session:
+                return session.connection().exec_driver_sql(query).scalar() is not None
+        except DatabaseUnavailable:
+            return False
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -99,3 +99,24 @@ class Locked(AppError):
 
     def default_message(self) -> str:
         return _("Đã khóa do nhập sai quá nhiều lần.")
+
+
+class DatabaseUnavailable(AppError):
+    """The database is locked by another process or cannot be reached: nothing was done, try again soon.
+
+    Raised by `pwa.db.Database` in place of the driver's error (pwa/outage.py says which errors
+    mean this), so every page, fragment and API call answers it the same way."""
+
+    status = 503
+    code = "unavailable"
+    RETRY_AFTER = 5  # seconds: about one database wait (PWA_DB_WAIT_SECONDS)
+
+    def __init__(self, retry_after: int = RETRY_AFTER) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(headers={"Retry-After": str(self.retry_after)})
+
+    def default_message(self) -> str:
+        return _(
+            "Hệ thống đang tạm thời không kết nối được với dữ liệu. Những gì đã lưu không bị mất."
+            " Bạn hãy thử lại sau ít giây."
+        )

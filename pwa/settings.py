@@ -39,6 +39,9 @@ class Settings:
     session_max_age: int = 12 * 3600
     run_migrations_check: bool = True
     web_threads: int = 8  # threads for blocking work (database calls) per web process
+    # The longest any request waits for the database (a lock held by another process, a connection)
+    # before answering 503 "try again in a moment" (pwa/db.py, pwa/outage.py).
+    db_wait_seconds: float = 5.0
     # Failed dossier lookups allowed per client address and per dossier code, each per window (seconds).
     dossier_lookups_per_client: int = 10
     dossier_lookup_client_window: int = 600
@@ -112,6 +115,7 @@ class Settings:
             office_name=env.get("PWA_OFFICE_NAME", ""),
             max_body_bytes=int(env.get("PWA_MAX_BODY_BYTES", "1048576")),
             web_threads=int(env.get("PWA_WEB_THREADS", "8")),
+            db_wait_seconds=float(env.get("PWA_DB_WAIT_SECONDS", "5")),
             dossier_lookups_per_client=int(env.get("PWA_DOSSIER_LOOKUPS_PER_CLIENT", "10")),
             dossier_lookup_client_window=int(env.get("PWA_DOSSIER_LOOKUP_CLIENT_WINDOW", "600")),
             dossier_lookups_per_code=int(env.get("PWA_DOSSIER_LOOKUPS_PER_CODE", "5")),

@@ -210,10 +210,11 @@ def error_response(
     if name not in templates.env.list_templates():
         name = "errors/error.html"
     extra = dict(headers or {})
+    block = "notice" if status == 503 and is_htmx(request) else "content"  # try again soon: keep the page as typed
     if is_htmx(request):
-        extra.update({"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})
-    context = {"status": status, "message": message, "fields": fields or {}}
-    return render(request, name, context, status=status, block="content", headers=extra)
+        extra.update({"HX-Retarget": "#main", "HX-Reswap": "afterbegin" if block == "notice" else "innerHTML"})
+    context = {"status": status, "message": message, "fields": fields or {}, "inline": block == "notice"}
+    return render(request, name, context, status=status, block=block, headers=extra)
 
 
 STAFF_SESSION_SECONDS = 12 * 3600

@@ -55,6 +55,8 @@ async def create(request: Request) -> Response:
     try:
         code = await call(staff.save_office, db(request), settings_of(request), values, actor=actor(request))
     except AppError as exc:
+        if not exc.fields:  # nothing to show beside a field (the database out of reach, a place gone): its own page
+            raise
         return _page(request, {"code": None, "values": values, "payments": None, "errors": exc.fields}, exc.status)
     return redirect(f"/staff/offices/{code}?saved=office", request=request)
 
@@ -73,6 +75,8 @@ async def update(request: Request) -> Response:
     try:
         await call(staff.save_office, db(request), settings_of(request), values, actor=actor(request), code=code)
     except AppError as exc:
+        if not exc.fields:  # nothing to show beside a field (the database out of reach, a place gone): its own page
+            raise
         return _page(request, {"code": code, "values": values, "payments": None, "errors": exc.fields}, exc.status)
     return redirect(f"/staff/offices/{code}?saved=office", request=request)
 
@@ -91,6 +95,8 @@ async def plan_day(request: Request) -> Response:
             actor=actor(request),
         )
     except AppError as exc:
+        if not exc.fields:
+            raise
         context = {"code": code, "values": None, "payments": None, "day": day, "day_errors": exc.fields}
         return _page(request, context, exc.status)
     return redirect(f"/staff/offices/{code}?saved=day#days", request=request)

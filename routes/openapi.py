@@ -162,6 +162,14 @@ def _replies(op: Operation) -> dict[int, Reply]:
         found.setdefault(415, Reply("A call without a key must send `Content-Type: application/json`."))
     if op.body or op.query or op.params or op.headers:
         found.setdefault(422, Reply("A value is missing or wrong; `error.fields` has a message for each."))
+    found.setdefault(
+        503,
+        Reply(
+            "The database is locked or out of reach for a moment (code `unavailable`): nothing was done;"
+            " send the same request again after `Retry-After` seconds.",
+            headers=("Retry-After",),
+        ),
+    )
     return found
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from pwa.db import Database
+from pwa.errors import DatabaseUnavailable
 from pwa.i18n import gettext as _
 from routes._web import call, db
+
+log = logging.getLogger("pwa")
 
 THEME = "#0b4ea2"
 
@@ -76,32 +82,58 @@ async def service_worker(request: Request) -> Response:
 
 
 HEALTH_RECHECK_SECONDS = 1.0  # a monitor polling hard costs one query a second, not one per poll
+HEALTH_ANSWER_WITHIN = 0.5  # a probe waits this long at most for that query, never the database's full wait
 
 
 async def health(request: Request) -> Response:
-    """`ok` when the database answers; 503 otherwise (for the proxy and monitoring)."""
-    ok = await _database_answers(request)
-    body = {
-        "status": "ok" if ok else "unavailable",
-        "database": "ok" if ok else "unreachable",
-        "version": request.app.state.assets.version,
-    }
-    return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
+    """200 `ok` while the database answers; 503 `unavailable` while it is locked by another process or
+    out of reach (pages and the API then answer 503 too); 200 `degraded` when only writes wait on a lock.
 
-
-async def _database_answers(request: Request) -> bool:
-    """The database's last answer if under a second old (no thread-pool hop), else a fresh ping."""
-    state, now = request.app.state, time.monotonic()
-    checked: tuple[float, bool] | None = getattr(state, "database_checked", None)
-    if checked and now - checked[0] < HEALTH_RECHECK_SECONDS:
-        return checked[1]
+    It says what this process last saw of the database: any request's query counts, and when none has
+    run for a second the probe asks the database itself, once, in the background (pwa/outage.py)."""
     database = db(request)
+    await _look(request, database)
+    gate = database.gate
+    stuck = _asking_for(request) > database.wait + 1  # a query that hangs past every bounded wait
+    if gate.failing or stuck:
+        body, status = {"status": "unavailable", "database": "unavailable"}, 503
+    elif gate.writes_blocked:
+        body, status = {"status": "degraded", "database": "read_only"}, 200
+    else:
+        body, status = {"status": "ok", "database": "ok"}, 200
+    headers = {
+        "Cache-Control": "no-store",
+        **({"Retry-After": str(DatabaseUnavailable.RETRY_AFTER)} if status == 503 else {}),
+    }
+    return JSONResponse({**body, "version": request.app.state.assets.version}, status_code=status, headers=headers)
+
+
+async def _look(request: Request, database: Database) -> None:
+    """Ask the database if nothing has in the last second (one query at a time, off the event loop)."""
+    state = request.app.state
+    asking: asyncio.Task[None] | None = getattr(state, "health_asking", None)
+    if asking is not None and not asking.done():
+        return
+    if time.monotonic() - database.gate.checked < HEALTH_RECHECK_SECONDS:
+        return
+    asking = asyncio.ensure_future(_ping(database))
+    state.health_asking, state.health_asked_at = asking, time.monotonic()
+    await asyncio.wait({asking}, timeout=HEALTH_ANSWER_WITHIN)
+
+
+async def _ping(database: Database) -> None:
     try:
-        ok = await call(database.ping)
-    except Exception:
-        ok = False
-    state.database_checked = (now, ok)
-    return ok
+        await call(database.ping)  # notes the outcome on the database's gate
+    except Exception:  # not an outage (those are noted, not raised): a bug, for the log
+        log.exception("health check query failed")
+
+
+def _asking_for(request: Request) -> float:
+    """How long the health check's query has been running (0 when none is)."""
+    asking: asyncio.Task[None] | None = getattr(request.app.state, "health_asking", None)
+    if asking is None or asking.done():
+        return 0.0
+    return time.monotonic() - float(request.app.state.health_asked_at)
 
 
 routes = [

@@ -61,11 +61,11 @@ def test_default_database_is_a_private_sqlite_file_in_the_instance(tmp_path: Pat
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    database = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}", wait=3.5)  # PWA_DB_WAIT_SECONDS
     with database.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 3500
 
 
 def test_sqlite_write_sessions_take_the_write_lock_at_begin(tmp_path: Path) -> None:

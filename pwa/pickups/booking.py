@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from pwa import devices, i18n, ratelimit, s10
 from pwa.db import Database
-from pwa.errors import Invalid, RateLimited
+from pwa.errors import DatabaseUnavailable, Invalid, RateLimited
 from pwa.i18n import gettext as _
 from pwa.models import Counter, Pickup, PickupEvent, PickupParcel, utcnow
 from pwa.pickups import codes, fields, quotes, slots
@@ -149,7 +149,7 @@ def submit(
             if client is not None:
                 throttle(session, client)
             return book(session, settings, data, device_key=device_key, idempotency_key=idempotency_key)
-    except RateLimited:
+    except (RateLimited, DatabaseUnavailable):  # already counted; or nothing to count in (out of reach)
         raise
     except Exception as exc:  # rolled back: a failed attempt still counts
         if client is not None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from pwa.db import Database, migrate
+from pwa.outage import is_outage
 from pwa.push.worker import Worker
 from pwa.settings import Settings
 
@@ -32,9 +33,9 @@ def run(*, once: bool = False, nice: int = 0, parent: int | None = None) -> int:
     if nice:
         os.nice(nice)
     settings = Settings.from_env()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, wait=settings.db_wait_seconds)
     if settings.run_migrations_check:  # false beside `pwa serve`, which has just migrated
-        migrate(database)
+        migrate_when_reachable(database)
     worker = Worker(database, settings)
 
     async def work(stop: asyncio.Event) -> None:
@@ -46,6 +47,19 @@ def run(*, once: bool = False, nice: int = 0, parent: int | None = None) -> int:
     asyncio.run(until_stopped(work, parent=parent))
     database.dispose()
     return 0
+
+
+def migrate_when_reachable(database: Database) -> None:
+    """Migrate; while the database is locked or out of reach, say so and try again (no crash loop)."""
+    while True:
+        try:
+            migrate(database)
+            return
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("database unavailable (%s); trying again in %.0f s", type(exc).__name__, database.wait)
+            time.sleep(database.wait)
 
 
 async def until_stopped(work: Callable[[asyncio.Event], Awaitable[None]], *, parent: int | None = None) -> None:

@@ -174,6 +174,17 @@ class SocketBell(Doorbell):
                 self.path.unlink()
 
 
+# A server that vanishes without a word (host gone, cable cut) ends the connection within about half a
+# minute instead of leaving the worker listening to nothing; one out of reach fails to connect in 10 s.
+LIVENESS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
 class ListenBell(Doorbell):
     """`LISTEN pwa_push` on a PostgreSQL connection of its own, reconnecting if it drops."""
 
@@ -193,7 +204,12 @@ class ListenBell(Doorbell):
 
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
+                # Keepalives end a connection to a server that vanished without a word (host gone, cable cut)
+                # in about half a minute, instead of listening to nothing; one out of reach fails in 10 s.
+                async with await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, connect_timeout=10,
+                    keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
+                ) as conn:  # fmt: skip
                     await conn.execute(f"LISTEN {CHANNEL}")
                     self.rung.set()  # anything queued while not listening is looked at now
                     async for _note in conn.notifies():

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from pwa.db import Database
+from pwa.errors import DatabaseUnavailable
 from pwa.models import utcnow
 from pwa.offices import reminders
 from pwa.push import notices
@@ -26,6 +27,15 @@ from pwa.push.wake import Doorbell
 from pwa.settings import Settings
 
 log = logging.getLogger("pwa.push")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """The database was locked or out of reach (alone, or in a group from concurrent tasks)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(unavailable(e) for e in exc.exceptions)
+    return isinstance(exc, DatabaseUnavailable)
+
+
 PURGE_EVERY = 3600.0  # seconds between two looks for old attempts
 REMIND_EVERY = 60.0  # seconds between two looks for due payment day reminders
 __all__ = ["Worker", "claim", "due", "purge_attempts", "record"]
@@ -46,6 +56,7 @@ class Worker:
         self.token = secrets.token_hex(8)
         self.clock: Callable[[], float] = time.monotonic  # times leases; tests move it
         self.reminded_at = -REMIND_EVERY
+        self.waiting = False  # the last round found the database unavailable
 
     def _sender(self) -> Sender:
         s = self.settings
@@ -59,17 +70,29 @@ class Worker:
             log.info("push worker %s started", self.token)
             purged_at = -PURGE_EVERY
             while not stop.is_set():
+                pause, outage = poll, False
                 try:
                     if self.clock() - purged_at >= PURGE_EVERY:
                         await asyncio.to_thread(self._purge, utcnow())
                         purged_at = self.clock()
                     due = await asyncio.to_thread(self._anything_due, utcnow())
                     done = await self.pump(sender, stop=stop) if due else 0
-                except Exception:  # a database hiccup must not end the worker
-                    log.exception("push delivery round failed")
-                    done = 0
+                except Exception as exc:  # a database hiccup must not end the worker
+                    outage = unavailable(exc)
+                    if not outage:
+                        log.exception("push delivery round failed")
+                    pause, done = max(poll, self.database.wait) if outage else poll, 0
+                self._note(outage)
                 if not done:
-                    await bell.wait(stop, poll)  # rung when a transaction queues pushes
+                    await bell.wait(stop, pause)  # rung when a transaction queues pushes
+
+    def _note(self, outage: bool) -> None:
+        """Say once when the database stops answering the worker, and once when it answers again."""
+        if outage and not self.waiting:
+            log.warning("push worker %s: database unavailable; messages wait in the outbox, trying again", self.token)
+        elif self.waiting and not outage:
+            log.warning("push worker %s: database answers again; delivering", self.token)
+        self.waiting = outage
 
     async def drain(self, *, now: datetime | None = None) -> int:
         """Send everything due at `now` (default: the clock); returns how many attempts were made."""
