@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import lib  # noqa: E402
 
-ORDER = ("pages", "memory", "writes", "push_fanout", "lighthouse")
+ORDER = ("pages", "memory", "writes", "push_fanout", "lighthouse", "soak")
 PUSH_SUBSCRIPTIONS = os.environ.get("BENCH_SUBSCRIPTIONS", "3000")
 
 
@@ -115,15 +115,18 @@ def main() -> None:
         "## Reproduce",
         "",
         "```sh",
-        "make bench                                  # everything, about 15 minutes on 2 cores",
+        "make bench                                  # everything, about 25 minutes on 2 cores",
         "BENCH_SECONDS=1 BENCH_RUNS=1 make bench     # a quick look",
         "BENCH_ONLY=pages,writes make bench          # some benchmarks only",
+        "SOAK_SECONDS=120 BENCH_ONLY=soak make bench # a short soak",
         ".venv/bin/python bench/pages.py             # one benchmark, its section printed",
         "```",
         "",
         "Knobs: BENCH_SECONDS (wrk run length, 5), BENCH_RUNS (runs per figure, 3), BENCH_MEMORY_REQUESTS "
         "(20000), BENCH_MEMORY_CAP (seconds per memory phase, 90), BENCH_BOOKINGS (300), BENCH_DATABASE_URL "
-        "(PostgreSQL for the writes), BENCH_SUBSCRIPTIONS (push fan-out, 3000).",
+        "(PostgreSQL for the writes), BENCH_SUBSCRIPTIONS (push fan-out, 3000); the soak: SOAK_SECONDS (600), "
+        "SOAK_RATE (actions a second, 30), SOAK_CONNECTIONS (8), SOAK_SAMPLE_SECONDS (15), SOAK_NOTICE_SECONDS (60), "
+        "SOAK_DEVICES (200).",
     ]
     for name in ORDER:
         section = lib.RESULTS / f"{name}.md"
