@@ -103,8 +103,9 @@ def main() -> None:
             def sample(at: float) -> None:
                 samples.append(Sample(at, memory.snapshot(server), size(wal), size(database)))
                 last = samples[-1]
-                print(f"{at:5.0f} s: {load.tally.total:,} requests, group {last.rss['group']:.0f} MB, "
-                      f"WAL {last.wal / 1024:,.0f} KiB", flush=True)  # fmt: skip
+                each = ", ".join(f"{k} {v:.1f}" for k, v in last.rss.items())
+                print(f"{at:5.0f} s: {load.tally.total:,} requests; MB: {each}; WAL {last.wal / 1024:,.0f} KiB",
+                      flush=True)  # fmt: skip
 
             asyncio.run(load.run(EVERY, sample))
             time.sleep(3)  # the last notice's pushes
