@@ -53,8 +53,8 @@ class Device:
     dossiers: list[str] = field(default_factory=list)
     endpoints: list[str] = field(default_factory=list)
 
-    def header(self, cookies: bool) -> dict[str, str]:
-        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items()) if cookies else ""
+    def header(self, cookies: bool, jar: dict[str, str] | None = None) -> dict[str, str]:
+        cookie = "; ".join(f"{k}={v}" for k, v in (jar or self.cookies).items()) if cookies else ""
         return {"X-Forwarded-For": self.address, **({"Cookie": cookie} if cookie else {})}
 
 
@@ -112,10 +112,11 @@ class Traffic:
 
     async def fetch(self, kind: str, method: str, path: str, device: Device | None = None, *,
                     json_body: Any = None, form: dict[str, str] | None = None,
-                    headers: dict[str, str] | None = None, fresh: bool = False) -> tuple[int, str]:  # fmt: skip
-        """One request, counted under `kind`, from `device` (its address; its cookies unless `fresh`, a
-        first visit from a new browser); (status, body text), status 0 on a socket error."""
-        sent = {**(device.header(not fresh) if device else {}), **(headers or {})}
+                    headers: dict[str, str] | None = None, fresh: bool = False,
+                    jar: dict[str, str] | None = None) -> tuple[int, str]:  # fmt: skip
+        """One request, counted under `kind`, from `device` (its address; its cookies, or those of `jar`,
+        unless `fresh`, a first visit from a new browser); (status, body text), status 0 on a socket error."""
+        sent = {**(device.header(not fresh, jar) if device else {}), **(headers or {})}
         begin = time.monotonic()
         self.tally.by_second[int(begin - self.started)] += 1
         try:
@@ -207,9 +208,12 @@ class Traffic:
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         if status != 200 or token is None:
             return
+        # The cookies the form came with: another request of this device meanwhile may have begun a new
+        # session (a second tab), whose cookie this form's token does not belong to.
+        jar = dict(device.cookies)
         code, secret = self.dossiers[k % len(self.dossiers)]
         form = {"csrf_token": token.group(1), "code": code, "secret": secret}
-        status, _text = await self.fetch("dossier lookup (form)", "POST", "/dossiers", device, form=form)
+        status, _text = await self.fetch("dossier lookup (form)", "POST", "/dossiers", device, form=form, jar=jar)
         if status in (302, 303) and code not in device.dossiers:
             device.dossiers.append(code)
 
