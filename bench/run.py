@@ -30,7 +30,10 @@ def machine() -> list[str]:
     """What the figures were measured on."""
     cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
     mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0].split(" [")[0]
+    try:  # the soak alone needs no wrk
+        wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0].split(" [")[0]
+    except FileNotFoundError:
+        wrk = "no wrk"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=lib.ROOT)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return [
