@@ -128,7 +128,7 @@ def main() -> None:
         "Knobs: BENCH_SECONDS (wrk run length, 5), BENCH_RUNS (runs per figure, 3), BENCH_MEMORY_REQUESTS "
         "(20000), BENCH_MEMORY_CAP (seconds per memory phase, 90), BENCH_BOOKINGS (300), BENCH_DATABASE_URL "
         "(PostgreSQL for the writes), BENCH_SUBSCRIPTIONS (push fan-out, 3000); the soak: SOAK_SECONDS (600), "
-        "SOAK_RATE (actions a second, 30), SOAK_CONNECTIONS (8), SOAK_SAMPLE_SECONDS (15), SOAK_NOTICE_SECONDS (60), "
+        "SOAK_RATE (actions a second, 30), SOAK_CONNECTIONS (8), SOAK_SAMPLE_SECONDS (15), SOAK_NOTICE_SECONDS (20), "
         "SOAK_DEVICES (200).",
     ]
     for name in ORDER:
