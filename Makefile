@@ -84,7 +84,7 @@ icons: dev
 screenshots: dev chromium
 	$(BIN)/python scripts/make_screenshots.py
 
-## bench: every benchmark in bench/ (wrk, Lighthouse), figures into bench/RESULTS.md (~15 min)
+## bench: every benchmark in bench/ (wrk, Lighthouse), figures into bench/RESULTS.md (~25 min)
 bench: dev chromium wrk bench/lighthouse/node_modules/.package-lock.json
 	$(BIN)/python bench/run.py
 

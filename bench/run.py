@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import lib  # noqa: E402
 
-ORDER = ("pages", "memory", "writes", "push_fanout", "lighthouse")
+ORDER = ("pages", "memory", "writes", "push_fanout", "lighthouse", "soak")
 PUSH_SUBSCRIPTIONS = os.environ.get("BENCH_SUBSCRIPTIONS", "3000")
 
 
@@ -30,7 +30,10 @@ def machine() -> list[str]:
     """What the figures were measured on."""
     cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
     mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0].split(" [")[0]
+    try:  # the soak alone needs no wrk
+        wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0].split(" [")[0]
+    except FileNotFoundError:
+        wrk = "no wrk"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=lib.ROOT)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return [
@@ -115,15 +118,18 @@ def main() -> None:
         "## Reproduce",
         "",
         "```sh",
-        "make bench                                  # everything, about 15 minutes on 2 cores",
+        "make bench                                  # everything, about 25 minutes on 2 cores",
         "BENCH_SECONDS=1 BENCH_RUNS=1 make bench     # a quick look",
         "BENCH_ONLY=pages,writes make bench          # some benchmarks only",
+        "SOAK_SECONDS=120 BENCH_ONLY=soak make bench # a short soak",
         ".venv/bin/python bench/pages.py             # one benchmark, its section printed",
         "```",
         "",
         "Knobs: BENCH_SECONDS (wrk run length, 5), BENCH_RUNS (runs per figure, 3), BENCH_MEMORY_REQUESTS "
         "(20000), BENCH_MEMORY_CAP (seconds per memory phase, 90), BENCH_BOOKINGS (300), BENCH_DATABASE_URL "
-        "(PostgreSQL for the writes), BENCH_SUBSCRIPTIONS (push fan-out, 3000).",
+        "(PostgreSQL for the writes), BENCH_SUBSCRIPTIONS (push fan-out, 3000); the soak: SOAK_SECONDS (600), "
+        "SOAK_RATE (actions a second, 30), SOAK_CONNECTIONS (8), SOAK_SAMPLE_SECONDS (15), SOAK_NOTICE_SECONDS (20), "
+        "SOAK_DEVICES (200).",
     ]
     for name in ORDER:
         section = lib.RESULTS / f"{name}.md"

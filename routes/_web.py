@@ -21,8 +21,7 @@ from pwa.models import utcnow
 from pwa.security import new_token
 from pwa.settings import Settings
 from pwa.util import from_memory
-from routes._pages import PAGES as _PAGES
-from routes._pages import fill, hole
+from routes._pages import fill, hole, kept_page
 
 log = logging.getLogger("pwa")
 P = ParamSpec("P")
@@ -126,14 +125,16 @@ def render(
     block: str | None = None,
     headers: dict[str, str] | None = None,
     cache_key: Hashable | None = None,
+    version: Hashable = None,
     holes: dict[str, str] | None = None,
 ) -> Response:
     """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`.
 
-    With `cache_key` the page is rendered once per template, block, language, path and key, and
-    served again with only its per-request parts filled in: the CSRF token, the time it was made
-    and the `holes` (values the context names `hole(...)` in place of their value). The key must
-    name everything else the page shows (e.g. the version of the data on it).
+    With `cache_key` the page is rendered once per template, block, language, path, key and
+    `version` (the latest version only: routes/_pages.py), and served again with only its
+    per-request parts filled in: the CSRF token, the time it was made and the `holes` (values the
+    context names `hole(...)` in place of their value). Key and version must name everything else
+    the page shows: the key what the page is, the version the data on it.
     """
     templates: Jinja2Blocks = request.app.state.templates
     name = block if block and is_htmx(request) else None
@@ -142,9 +143,7 @@ def render(
         response = templates.TemplateResponse(request, template, ctx, status_code=status, block_name=name)
     else:
         key = (template, name, i18n.get_locale(), request.url.path, request.url.query, cache_key)
-        html = _PAGES.get(key)
-        if html is None:
-            html = _PAGES.put(key, _render_with_holes(request, templates, template, name, context))
+        html = kept_page(key, version, lambda: _render_with_holes(request, templates, template, name, context))
         now = utcnow().isoformat(timespec="seconds")
         filled = fill(html, {"csrf_token": csrf_token(request), "generated_at": now, **(holes or {})})
         response = HTMLResponse(filled, status_code=status)

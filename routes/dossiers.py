@@ -66,9 +66,9 @@ async def show(request: Request) -> Response:
     if opened.view is None:
         return _form(request, opened.mine, code=opened.code)
     context = {"section": "dossiers", "view": opened.view, "following": opened.following}
-    made_once = ("timeline", opened.version, opened.following)
     headers = {"Cache-Control": "private, no-cache"}
-    return render(request, "dossiers/show.html", context, headers=headers, cache_key=made_once)
+    return render(request, "dossiers/show.html", context, headers=headers, cache_key=("timeline", opened.following),
+                  version=opened.version)  # fmt: skip
 
 
 async def follow(request: Request) -> Response:

@@ -38,7 +38,8 @@ async def index(request: Request) -> Response:
         near=near,
     )
     context = {"listing": listing, "section": "offices", "located": near is not None}
-    return render(request, "offices/index.html", context, block="results", cache_key=("list", listing.version))
+    return render(request, "offices/index.html", context, block="results", cache_key=("list",),
+                  version=listing.version)  # fmt: skip
 
 
 async def show(request: Request) -> Response:

@@ -51,9 +51,10 @@ def _form(request: Request, form: booking_form.Form) -> Response:
         **form.notices,
     }
     if form.blank:  # the same page for every visitor until the shifts change: made once, its key filled in
-        key, holes = ("blank", form.version), {"idempotency_key": form.values["idempotency_key"]}
+        holes = {"idempotency_key": form.values["idempotency_key"]}
         context["idempotency_key"] = hole("idempotency_key")
-        return render(request, "pickups/new.html", context, block="content", cache_key=key, holes=holes)
+        return render(request, "pickups/new.html", context, block="content", cache_key=("blank",),
+                      version=form.version, holes=holes)  # fmt: skip
     return render(request, "pickups/new.html", context, status=form.status, block="content", headers=form.headers)
 
 

@@ -110,3 +110,18 @@ def test_the_places_list_shows_a_change_made_here_at_once(client: TestClient, db
     importer.import_offices(db, settings, header + row.format(name="Bưu điện xã Đổi Tên"), actor="test")
     again = client.get("/offices").text
     assert "Bưu điện xã Đổi Tên" in again and "Bưu điện xã Thử" not in again
+
+
+def test_a_page_is_kept_once_whatever_its_versions(cached_client: TestClient, db: Database, kept: Settings) -> None:
+    """Each booking moves the form's version: the newer copy replaces the older, so memory stays flat."""
+    from routes._pages import PAGES
+
+    day = open_day(kept)
+    set_capacity(db, kept, day, "morning", 5)
+    cached_client.get("/pickups/new")
+    before = len(PAGES.values)
+    for _ in range(3):
+        make_pickup(db, kept, date=day.isoformat(), shift="morning")
+        assert "còn" in cached_client.get("/pickups/new").text
+    assert len(PAGES.values) == before
+    assert _morning_room(cached_client.get("/pickups/new").text, day.isoformat()) == "còn 2"

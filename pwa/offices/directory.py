@@ -53,7 +53,14 @@ def _version(
     # A list changes with the minute (open or closed), the places' data and the language: kept per
     # minute, retired at once by any write of this process, at most a minute behind other processes'.
     minute = now.replace(second=0, microsecond=0)
-    return (db.url, q.strip(), ward_code, near, minute.isoformat(), db.local_writes, i18n.get_locale())
+    return (db.url, q.strip(), ward_code, near, i18n.get_locale(), minute.isoformat(), db.local_writes)
+
+
+def _kept(version: tuple[object, ...]) -> views.Listing | None:
+    """The listing kept for this search if it is of this version. One listing is kept per search (the
+    version's first five parts), its latest: every write moves the version, and older ones are dead."""
+    kept = _LISTINGS.get(version[:5])
+    return kept if kept is not None and kept.version == version else None
 
 
 def kept_listing(
@@ -66,7 +73,7 @@ def kept_listing(
     now: datetime | None = None,
 ) -> views.Listing | None:
     """`find`'s answer if this process keeps it (no database work), else None."""
-    return _LISTINGS.get(_version(db, q, ward_code, near, now or utcnow()))
+    return _kept(_version(db, q, ward_code, near, now or utcnow()))
 
 
 @answered_from_memory(kept_listing)
@@ -83,7 +90,7 @@ def find(
     in one commune if asked, nearest first if `near` is given, else by commune and name."""
     now = now or utcnow()
     version = _version(db, q, ward_code, near, now)
-    kept = _LISTINGS.get(version)
+    kept = _kept(version)
     if kept is not None:
         return kept
     with db.read() as session:
@@ -93,10 +100,10 @@ def find(
     if near is not None:
         found.sort(key=lambda p: (p.distance_km or 0.0, p.name))
     listing = views.Listing(tuple(found[:MAX_RESULTS]), q.strip(), ward_code, near, now, version)
-    return _LISTINGS.put(version, listing)
+    return _LISTINGS.put(version[:5], listing)
 
 
-_LISTINGS: Kept[views.Listing] = Kept(128)
+_LISTINGS: Kept[views.Listing] = Kept(128)  # by search: its latest listing
 
 
 def _place(
