@@ -13,13 +13,12 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import func, select
 
 from pwa.db import Database
-from pwa.models import Pickup, PickupSlot
 from pwa.pickups import customer, slots
 from pwa.settings import Settings
 from tests.factories import make_pickup, open_day, set_capacity
+from tests.faults import assert_places_add_up, assert_serials_add_up, live_by_slot
 
 
 @pytest.fixture()
@@ -53,21 +52,6 @@ def race(actions: list[Callable[[], bool]]) -> list[str]:
     for thread in threads:
         thread.join()
     return outcomes
-
-
-def live_by_slot(db: Database) -> dict[tuple[date, str], tuple[int, int, int]]:
-    """Every shift: (places taken, live bookings in it, capacity); taken must equal live, and never pass capacity."""
-    with db.read() as session:
-        found = {}
-        for slot in session.exec(select(PickupSlot)).all():
-            live = select(func.count()).where(Pickup.slot_id == slot.id, Pickup.status != "cancelled")
-            found[(slot.day, slot.shift)] = (slot.booked, int(session.exec(live).one()), slot.capacity)
-        return found
-
-
-def assert_consistent(db: Database) -> None:
-    for where, (taken, live, capacity) in live_by_slot(db).items():
-        assert taken == live <= capacity, f"{where}: {taken} taken, {live} live bookings, capacity {capacity}"
 
 
 def fill_up(db: Database, settings: Settings, day: date, shift: str) -> int:
@@ -129,7 +113,7 @@ def test_moves_round_a_cycle_with_bookings_and_cancellations_keep_every_count(
     outcomes = race(actions)
     assert set(outcomes) <= {"ok", "refused"}, [o for o in outcomes if o not in ("ok", "refused")]
     assert all(o == "ok" for o, k in zip(outcomes, kinds, strict=True) if k == "cancel")
-    assert_consistent(db)
+    assert_places_add_up(db)
     booked = sum(o == "ok" for o, k in zip(outcomes, kinds, strict=True) if k == "book")
     counts = live_by_slot(db)
     assert sum(live for _taken, live, _cap in counts.values()) == len(shifts) * (held - 2) + booked
@@ -137,7 +121,8 @@ def test_moves_round_a_cycle_with_bookings_and_cancellations_keep_every_count(
         taken, _live, _cap = counts[(day, shift)]
         assert fill_up(db, own, day, shift) == capacity - taken
         assert live_by_slot(db)[(day, shift)] == (capacity, capacity, capacity)
-    assert_consistent(db)
+    assert_places_add_up(db)
+    assert_serials_add_up(db)
 
 
 def test_the_last_places_freed_by_a_cancellation_and_a_move_go_to_two_bookings_at_most(
@@ -153,7 +138,7 @@ def test_the_last_places_freed_by_a_cancellation_and_a_move_go_to_two_bookings_a
     actions += [booker(db, own, day, "morning") for _ in range(8)]
     outcomes = race(actions)
     assert outcomes[:2] == ["ok", "ok"] and set(outcomes[2:]) <= {"ok", "refused"}, outcomes
-    assert_consistent(db)
+    assert_places_add_up(db)
     taken = live_by_slot(db)[(day, "morning")][0]
     assert taken == 1 + outcomes[2:].count("ok") <= 3
     assert fill_up(db, own, day, "morning") == 3 - taken
