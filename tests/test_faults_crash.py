@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
 
 from pwa.db import Database
+from pwa.models import Pickup
 from pwa.settings import Settings
 from tests.conftest import migrated_database
 from tests.factories import booking_body, open_day, set_capacity
@@ -89,6 +91,12 @@ def _client(url: str, settings: Settings, shifts: list[tuple[date, str]], n: int
                 burst.unexpected.append(f"{status} {answer}")
 
 
+def _codes_by_key(db: Database, keys: list[str]) -> dict[str, str]:
+    with db.read() as session:
+        found = session.exec(select(Pickup.idempotency_key, Pickup.code).where(col(Pickup.idempotency_key).in_(keys)))
+        return {str(key): code for key, code in found.all()}
+
+
 def test_a_server_killed_mid_burst_loses_no_acknowledged_booking(own_url: str, tmp_path: Path) -> None:
     settings = Settings(instance_dir=tmp_path / "tests", database_url=own_url, secret_key="t" * 40).prepared()
     db = Database(own_url)
@@ -116,15 +124,19 @@ def test_a_server_killed_mid_burst_loses_no_acknowledged_booking(own_url: str, t
             status, now = call_json(f"{again.url}/api/v1/pickups/{code}?phone={phone}", headers=headers)
             assert (status, now) == (200, answer), f"{code} after the crash"
         # The clients cut off try again, as a phone does with its Idempotency-Key: one booking each, at most.
+        retried = {}
         for body, headers in burst.unanswered:
             status, answer = call_json(f"{again.url}/api/v1/pickups", body, headers)
             assert status in (200, 201, 409), (status, answer)
+            if status != 409:
+                retried[headers["Idempotency-Key"]] = answer["code"]
         day, shift = shifts[1]
         status, answer = call_json(
             f"{again.url}/api/v1/pickups", booking_body(settings, date=day.isoformat(), shift=shift)
         )
         assert status == 201 and answer["status"] == "booked"
 
+    assert _codes_by_key(db, [h["Idempotency-Key"] for _b, h in burst.unanswered]) == retried
     assert_places_add_up(db)
     assert_serials_add_up(db)
     assert_sqlite_sound(db)
