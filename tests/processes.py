@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -41,3 +42,8 @@ def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+def sent_in(log: str) -> int:
+    """Messages a delivery worker's log says it sent."""
+    return sum(int(n) for n in re.findall(r"round: \{'sent': (\d+)", log))

@@ -8,7 +8,6 @@ outbox), never from a file or memory of one of them. The database is a fresh sch
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from tests.conftest import PG_ENV, migrated_database
 from tests.factories import booking_body, delivery_statuses, make_device, open_day, set_capacity, subscribe
 from tests.fakepush import FakePushService
 from tests.live import LiveServer
-from tests.processes import call_json, wait_until
+from tests.processes import call_json, sent_in, wait_until
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get(PG_ENV),
@@ -140,11 +139,6 @@ def _received(push: FakePushService, title: str) -> Counter[str]:
         return Counter(r.sub_id for r in push.received if r.payload["notification"]["title"] == title)
 
 
-def _rounds(log: Path) -> int:
-    """Messages this worker reported sent."""
-    return sum(int(n) for n in re.findall(r"round: \{'sent': (\d+)", log.read_text(errors="replace")))
-
-
 @pytest.fixture(scope="module")
 def followers(cluster: Cluster) -> list[str]:
     """DEVICES devices following the news, each with a subscription at the fake push service."""
@@ -167,7 +161,7 @@ def test_an_announcement_reaches_each_device_exactly_once_with_both_workers(
     got = _received(cluster.push, "Một lần")
     assert set(got) == set(followers) and set(got.values()) == {1}
     assert delivery_statuses(cluster.db) == {"sent": DEVICES}
-    assert all(_rounds(log) > 0 for log in cluster.worker_logs), "both workers took part"
+    assert all(sent_in(log.read_text(errors="replace")) > 0 for log in cluster.worker_logs), "both workers took part"
 
 
 def test_killing_a_worker_mid_run_loses_nothing(cluster: Cluster, followers: list[str]) -> None:
