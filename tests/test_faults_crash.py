@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from pwa.db import Database
 from pwa.models import Pickup
 from pwa.settings import Settings
 from tests.conftest import migrated_database
-from tests.factories import booking_body, open_day, set_capacity
+from tests.factories import booking_body, later_open_day, open_day, set_capacity
 from tests.faults import assert_places_add_up, assert_serials_add_up, assert_sqlite_sound, live_by_slot
 from tests.live import LiveServer
 from tests.processes import call_json, wait_until
@@ -34,7 +34,8 @@ BEFORE_KILL = 60  # bookings acknowledged before the server is killed
 @dataclass
 class Burst:
     """What the clients saw: bookings acknowledged (code -> what was sent and the answer) and
-    requests cut off by the crash (no answer: booked or not, the client cannot know)."""
+    requests cut off by the crash (no answer: booked or not, the client cannot know) or asked
+    to try again (503), which they do after the restart."""
 
     acknowledged: dict[str, tuple[dict[str, Any], dict[str, str], Any]] = field(default_factory=dict)
     unanswered: list[tuple[dict[str, Any], dict[str, str]]] = field(default_factory=list)
@@ -56,16 +57,14 @@ def _env(url: str, folder: Path) -> dict[str, str]:
         "PWA_SECRET_KEY": "crash-test-" + "c" * 40,
         "PWA_TRUSTED_PROXIES": "127.0.0.1",  # each client its own forwarded address: no booking limit reached
         "PWA_PUSH_WORKERS": "1",
+        "PWA_DB_WAIT_SECONDS": "30",  # eight writers on a busy machine: answers, not "try again" (503)
         "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),  # a crash leaves it behind: not in /tmp
     }
 
 
 def _shifts(settings: Settings) -> list[tuple[date, str]]:
     first = open_day(settings)
-    second = first + timedelta(days=1)
-    while second.weekday() in settings.pickup_closed_weekdays:
-        second += timedelta(days=1)
-    return [(first, "morning"), (first, "afternoon"), (second, "morning")]
+    return [(first, "morning"), (first, "afternoon"), (later_open_day(settings, first), "morning")]
 
 
 def _client(url: str, settings: Settings, shifts: list[tuple[date, str]], n: int, burst: Burst) -> None:
@@ -87,6 +86,8 @@ def _client(url: str, settings: Settings, shifts: list[tuple[date, str]], n: int
                 burst.acknowledged[answer["code"]] = (body, headers, answer)
             elif status == 409:
                 burst.full += 1
+            elif status == 503:  # the database was busy past PWA_DB_WAIT_SECONDS: "try again", nothing booked
+                burst.unanswered.append((body, headers))
             else:
                 burst.unexpected.append(f"{status} {answer}")
 

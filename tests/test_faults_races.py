@@ -9,29 +9,34 @@ than its capacity, and every place freed can be booked again, exactly up to the 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
 
 import pytest
 
 from pwa.db import Database
 from pwa.pickups import customer, slots
 from pwa.settings import Settings
-from tests.factories import make_pickup, open_day, set_capacity
+from tests.conftest import migrated_database
+from tests.factories import later_open_day, make_pickup, open_day, set_capacity
 from tests.faults import assert_places_add_up, assert_serials_add_up, live_by_slot
 
 
 @pytest.fixture()
-def own(isolated_db: Database, settings: Settings) -> Settings:
+def patient_db(tmp_path: Path) -> Iterator[Database]:
+    """A database of its own whose waits outlast any queue of racers (the app's bound, a few seconds
+    and then "try again", is what the outage tests check; here every racer must get its answer)."""
+    with migrated_database(tmp_path) as url:
+        database = Database(url, wait=60)
+        yield database
+        database.dispose()
+
+
+@pytest.fixture()
+def own(patient_db: Database, settings: Settings) -> Settings:
     """Settings on the test's own database."""
-    return settings.with_overrides(database_url=isolated_db.url)
-
-
-def _next_open_day(settings: Settings, after: date) -> date:
-    day = after + timedelta(days=1)
-    while day.weekday() in settings.pickup_closed_weekdays:
-        day += timedelta(days=1)
-    return day
+    return settings.with_overrides(database_url=patient_db.url)
 
 
 def race(actions: list[Callable[[], bool]]) -> list[str]:
@@ -86,14 +91,14 @@ def canceller(db: Database, settings: Settings, code: str, device: str) -> Calla
 
 
 def test_moves_round_a_cycle_with_bookings_and_cancellations_keep_every_count(
-    isolated_db: Database, own: Settings
+    patient_db: Database, own: Settings
 ) -> None:
     """Three nearly full shifts; bookings move from each to the next (a cycle: on PostgreSQL each move
     locks two shifts, and moves in opposite directions used to deadlock), others to the nearest shift
     with room, while new bookings race for the last places and cancellations free some."""
-    db, capacity, held = isolated_db, 12, 9  # of the held: 6 move on, 1 to the nearest room, 2 cancel
+    db, capacity, held = patient_db, 12, 9  # of the held: 6 move on, 1 to the nearest room, 2 cancel
     first = open_day(own)
-    shifts = [(first, "morning"), (first, "afternoon"), (_next_open_day(own, first), "morning")]
+    shifts = [(first, "morning"), (first, "afternoon"), (later_open_day(own, first), "morning")]
     bookings: dict[tuple[date, str], list[tuple[str, str]]] = {}
     for n, (day, shift) in enumerate(shifts):
         set_capacity(db, own, day, shift, capacity)
@@ -126,10 +131,10 @@ def test_moves_round_a_cycle_with_bookings_and_cancellations_keep_every_count(
 
 
 def test_the_last_places_freed_by_a_cancellation_and_a_move_go_to_two_bookings_at_most(
-    isolated_db: Database, own: Settings
+    patient_db: Database, own: Settings
 ) -> None:
     """A full shift: one cancellation and one move out race with eight customers wanting in."""
-    db, day = isolated_db, open_day(own)
+    db, day = patient_db, open_day(own)
     set_capacity(db, own, day, "morning", 3)
     mine = [(make_pickup(db, own, device_key=f"d{i}", date=day.isoformat()), f"d{i}") for i in range(3)]
     (going, by), (moving, mover_device), _staying = mine
