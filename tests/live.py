@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,8 +43,12 @@ def free_port() -> int:
 class LiveServer:
     """`pwa serve` in a subprocess; stops when the `with` block ends."""
 
-    def __init__(self, env: dict[str, str], *, port: int | None = None, root: Path | None = None) -> None:
-        """`root`: serve a copy of the project (its code, templates and static files) instead."""
+    def __init__(
+        self, env: dict[str, str], *, port: int | None = None, root: Path | None = None, own_group: bool = False
+    ) -> None:
+        """`root`: serve a copy of the project (its code, templates and static files) instead.
+        `own_group`: in a process group of its own, with the workers it starts, for `kill`."""
+        self.own_group = own_group
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env, "PWA_BASE_URL": self.url}
@@ -56,7 +61,12 @@ class LiveServer:
     def __enter__(self) -> LiveServer:
         cmd = [sys.executable, "-m", "pwa.cli", "serve", "--port", str(self.port)]
         self.process = subprocess.Popen(
-            cmd, env=self.env, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            cmd,
+            env=self.env,
+            cwd=self.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=self.own_group,
         )
         # Read as it comes: a pipe nobody reads fills up and blocks the server mid-run.
         threading.Thread(target=self._collect, args=(self.process.stderr,), daemon=True).start()
@@ -82,6 +92,13 @@ class LiveServer:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("server did not start within 90 s")
+
+    def kill(self) -> None:
+        """SIGKILL the server and every process it started at once, as a crash would: nothing
+        gets to finish what it was doing or clean up after itself."""
+        assert self.process is not None and self.own_group, "kill needs LiveServer(..., own_group=True)"
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

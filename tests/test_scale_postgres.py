@@ -7,21 +7,16 @@ outbox), never from a file or memory of one of them. The database is a fresh sch
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -34,6 +29,7 @@ from tests.conftest import PG_ENV, migrated_database
 from tests.factories import booking_body, delivery_statuses, make_device, open_day, set_capacity, subscribe
 from tests.fakepush import FakePushService
 from tests.live import LiveServer
+from tests.processes import call_json, sent_in, wait_until
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get(PG_ENV),
@@ -102,24 +98,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 db.dispose()
 
 
-def _request(url: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> int:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
-def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def test_a_booking_race_across_both_processes_never_overbooks(cluster: Cluster) -> None:
     day = open_day(cluster.settings)
     set_capacity(cluster.db, cluster.settings, day, "morning", 5)
@@ -130,7 +108,7 @@ def test_a_booking_race_across_both_processes_never_overbooks(cluster: Cluster) 
         url = f"{cluster.apps[i % 2].url}/api/v1/pickups"
         body = booking_body(cluster.settings, name=f"Khách {i}", date=day.isoformat())
         barrier.wait()
-        statuses.append(_request(url, body))
+        statuses.append(call_json(url, body)[0])
 
     threads = [threading.Thread(target=book, args=(i,)) for i in range(24)]
     for thread in threads:
@@ -145,7 +123,7 @@ def test_a_booking_race_across_both_processes_never_overbooks(cluster: Cluster) 
 
 def test_the_lookup_limit_counts_across_both_processes(cluster: Cluster) -> None:
     # Four failed lookups per client are allowed (PWA_DOSSIER_LOOKUPS_PER_CLIENT), wherever they land.
-    answers = [_request(f"{cluster.apps[i % 2].url}/api/v1/dossiers/H19.NOPE-{i}?secret=1234") for i in range(6)]
+    answers = [call_json(f"{cluster.apps[i % 2].url}/api/v1/dossiers/H19.NOPE-{i}?secret=1234")[0] for i in range(6)]
     assert answers == [404, 404, 404, 404, 429, 429]
 
 
@@ -153,17 +131,12 @@ def _announce(cluster: Cluster, title: str) -> None:
     with cluster.db.write() as session:
         key = accounts.create_api_key(session, name=f"office {title}", scopes=["notices"]).key
     body = {"title": title, "body": "Chi trả lương hưu ngày mai tại bưu điện xã."}
-    assert _request(f"{cluster.apps[0].url}/api/v1/notices", body, {"Authorization": f"Bearer {key}"}) == 201
+    assert call_json(f"{cluster.apps[0].url}/api/v1/notices", body, {"Authorization": f"Bearer {key}"})[0] == 201
 
 
 def _received(push: FakePushService, title: str) -> Counter[str]:
     with push._lock:
         return Counter(r.sub_id for r in push.received if r.payload["notification"]["title"] == title)
-
-
-def _rounds(log: Path) -> int:
-    """Messages this worker reported sent."""
-    return sum(int(n) for n in re.findall(r"round: \{'sent': (\d+)", log.read_text(errors="replace")))
 
 
 @pytest.fixture(scope="module")
@@ -183,22 +156,22 @@ def test_an_announcement_reaches_each_device_exactly_once_with_both_workers(
 ) -> None:
     cluster.push.delay = 0.01
     _announce(cluster, "Một lần")
-    _wait(lambda: sum(_received(cluster.push, "Một lần").values()) >= DEVICES, 120, "the announcement")
+    wait_until(lambda: sum(_received(cluster.push, "Một lần").values()) >= DEVICES, 120, "the announcement")
     time.sleep(1)  # anything sent twice would arrive by now
     got = _received(cluster.push, "Một lần")
     assert set(got) == set(followers) and set(got.values()) == {1}
     assert delivery_statuses(cluster.db) == {"sent": DEVICES}
-    assert all(_rounds(log) > 0 for log in cluster.worker_logs), "both workers took part"
+    assert all(sent_in(log.read_text(errors="replace")) > 0 for log in cluster.worker_logs), "both workers took part"
 
 
 def test_killing_a_worker_mid_run_loses_nothing(cluster: Cluster, followers: list[str]) -> None:
     cluster.push.delay = 0.05  # slow enough that the kill lands mid-run
     _announce(cluster, "Không mất")
-    _wait(lambda: sum(_received(cluster.push, "Không mất").values()) >= DEVICES // 5, 60, "the first pushes")
+    wait_until(lambda: sum(_received(cluster.push, "Không mất").values()) >= DEVICES // 5, 60, "the first pushes")
     victim = cluster.workers[0]
     victim.send_signal(signal.SIGKILL)
     victim.wait(10)
-    _wait(lambda: set(_received(cluster.push, "Không mất")) == set(followers), 120, "every device")
-    _wait(lambda: delivery_statuses(cluster.db).get("queued", 0) == 0, 30, "the outbox to empty")
+    wait_until(lambda: set(_received(cluster.push, "Không mất")) == set(followers), 120, "every device")
+    wait_until(lambda: delivery_statuses(cluster.db).get("queued", 0) == 0, 30, "the outbox to empty")
     assert delivery_statuses(cluster.db) == {"sent": 2 * DEVICES}
     cluster.start_worker(3)  # the cluster's other tests keep two workers

@@ -75,6 +75,9 @@ def reschedule(
 
     The new place is taken and the old one freed in the caller's transaction;
     the conditional UPDATE of `slots.claim` never lets a shift pass its capacity.
+    Shifts are locked in one order, day then morning before afternoon (`_Release`):
+    two bookings moving in opposite directions at once would otherwise each hold the
+    shift the other waits for, and PostgreSQL would abort one of them (a deadlock).
     """
     if not may_reschedule(pickup, role):
         transitions.check(pickup.status, "booked", role)
@@ -82,14 +85,38 @@ def reschedule(
         _check_changeable(settings, pickup, now)
     if to == (pickup.day, pickup.shift) and pickup.status in ACTIVE:
         return  # already there: nothing to do
-    new_slot, (day, shift) = _claim(session, settings, pickup, to, now, day=day, shift=shift)
-    if pickup.status in ACTIVE or (pickup.status == "failed" and pickup.day >= slots.today(settings, now)):
-        slots.give_back(session, pickup.slot_id)  # a cancelled booking gave its place back already
+    # A cancelled booking gave its place back already; a failed one of a past day has none left.
+    holds = pickup.status in ACTIVE or (pickup.status == "failed" and pickup.day >= slots.today(settings, now))
+    release = _Release(session, pickup if holds else None)
+    new_slot, (day, shift) = _claim(session, settings, pickup, to, now, release, day=day, shift=shift)
+    release.now()
     pickup.slot_id, pickup.day, pickup.shift, pickup.courier = new_slot, day, shift, ""
     pickup.failure_reason, pickup.failure_note, pickup.called_at, pickup.cancelled_by = "", "", None, ""
     audit.record(session, actor=actor, action="pickup.rescheduled", subject=f"pickup:{pickup.code}",
                  detail=f"{day.isoformat()}/{shift}")  # fmt: skip
     set_status(session, pickup, "booked", actor=actor, detail=f"{day.isoformat()}/{shift}", kind="rescheduled")
+
+
+class _Release:
+    """Gives the booking's old place back once, at its turn in the order shifts are locked in."""
+
+    def __init__(self, session: Session, pickup: Pickup | None) -> None:
+        self.session, self.pickup = session, pickup
+
+    def before(self, day: date, shift: str) -> None:
+        """Free the old place now if its shift comes first (or is this one)."""
+        if self.pickup is not None and _order(self.pickup.day, self.pickup.shift) <= _order(day, shift):
+            self.now()
+
+    def now(self) -> None:
+        """Free the old place now, unless it was already."""
+        if self.pickup is not None:
+            slots.give_back(self.session, self.pickup.slot_id)
+            self.pickup = None
+
+
+def _order(day: date, shift: str) -> tuple[date, int]:
+    return day, slots.SHIFTS.index(shift) if shift in slots.SHIFTS else len(slots.SHIFTS)
 
 
 def _claim(
@@ -98,28 +125,44 @@ def _claim(
     pickup: Pickup,
     to: tuple[date, str] | None,
     now: datetime | None,
+    release: _Release,
     *,
     day: date | None = None,
     shift: str | None = None,
 ) -> tuple[int, tuple[date, str]]:
     """Take a place: in `to`, else the nearest shift with room (on `day`, in `shift`, if either is given)."""
+    current = (pickup.day, pickup.shift) if pickup.status in ACTIVE else None
     if to is not None:
         if reason := slots.why_closed(session, settings, to[0], to[1], now):
             raise Invalid(fields={"date": reason})
+        release.before(*to)
         slot_id = slots.claim(session, settings, to[0], to[1], now=now)
         if slot_id is None:
-            raise slots.SlotFull(slots.nearest_free(session, settings, after=to, now=now))
+            raise _full(session, settings, to, current, now)
         return slot_id, to
-    current = (pickup.day, pickup.shift) if pickup.status in ACTIVE else None
     listed = slots.listing(session, settings, start=day, days=1 if day else None, now=now)
     free = [s for s in listed if s.remaining > 0 and (s.day, s.shift) != current and shift in (None, s.shift)]
-    for candidate in free[:6]:
+    for candidate in free[:6]:  # in the order shifts are locked in, as `listing` gives them
+        release.before(candidate.day, candidate.shift)
         slot_id = slots.claim(session, settings, candidate.day, candidate.shift, now=now)
         if slot_id is not None:  # else taken since it was listed: the next one
             return slot_id, (candidate.day, candidate.shift)
     if day is not None and (reason := slots.why_closed(session, settings, day, shift or "afternoon", now)):
         raise Invalid(fields={"date": reason})
-    raise slots.SlotFull(slots.nearest_free(session, settings, now=now))
+    raise _full(session, settings, None, current, now)
+
+
+def _full(
+    session: Session,
+    settings: Settings,
+    wanted: tuple[date, str] | None,
+    current: tuple[date, str] | None,
+    now: datetime | None,
+) -> slots.SlotFull:
+    """The refusal, offering shifts with room other than the one the booking is in (whose place,
+    given back earlier in this transaction, would look free)."""
+    free = slots.nearest_free(session, settings, after=wanted, now=now, limit=4)
+    return slots.SlotFull([s for s in free if (s.day, s.shift) != current][:3])
 
 
 def set_status(
