@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from functools import lru_cache, wraps
@@ -27,7 +26,6 @@ from pwa.util import from_memory
 from routes._pages import PAGES as _PAGES
 from routes._pages import fill, hole
 
-log = logging.getLogger("pwa")
 P = ParamSpec("P")
 T = TypeVar("T")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -145,6 +143,8 @@ def csrf_token(request: Request) -> str:
 def device_key(request: Request) -> str:
     """This browser's device key; its cookie is set on the response if it is new."""
     request.state.device_used = True
+    if request.state.device_token is None:  # a new device: its token is drawn on first use (pwa/edge.py)
+        request.state.device_token = new_token()
     return devices.key_of(request.state.device_token)
 
 
