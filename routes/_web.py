@@ -24,7 +24,7 @@ from pwa.security import new_token
 from pwa.settings import Settings
 from pwa.util import from_memory
 from routes._pages import PAGES as _PAGES
-from routes._pages import fill, hole
+from routes._pages import Page, fill, hole
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -172,10 +172,9 @@ def render(
 ) -> Response:
     """Render a page, or only its `block` for an htmx request; always `Vary: HX-Request`.
 
-    With `cache_key` the page is rendered once per template, block, language, path and key, and
-    served again with only its per-request parts filled in: the CSRF token, the time it was made
-    and the `holes` (values the context names `hole(...)` in place of their value). The key must
-    name everything else the page shows (e.g. the version of the data on it).
+    With `cache_key` the page is rendered once per template, block, language, path and key, and served again
+    with only its per-request parts filled in: the CSRF token, the time it was made and the `holes` (values the
+    context names `hole(...)` in place of their value). The key must name everything else the page shows.
     """
     templates: Jinja2Blocks = request.app.state.templates
     name = block if block and is_htmx(request) else None
@@ -183,13 +182,14 @@ def render(
         ctx = _context(request, context, csrf_token(request), utcnow().isoformat(timespec="seconds"))
         response = templates.TemplateResponse(request, template, ctx, status_code=status, block_name=name)
     else:
-        key = (template, name, i18n.get_locale(), request.url.path, request.url.query, cache_key)
-        html = _PAGES.get(key)
-        if html is None:
-            html = _PAGES.put(key, _render_with_holes(request, templates, template, name, context))
+        path, query = request.scope["path"], request.scope["query_string"]  # request.url would parse them
+        key = (template, name, i18n.get_locale(), path, query, cache_key)
+        page = _PAGES.get(key)
+        if page is None:
+            page = _PAGES.put(key, Page.of(_render_with_holes(request, templates, template, name, context)))
         now = utcnow().isoformat(timespec="seconds")
-        filled = fill(html, {"csrf_token": csrf_token(request), "generated_at": now, **(holes or {})})
-        response = HTMLResponse(filled, status_code=status)
+        filled = fill(page, {"csrf_token": csrf_token(request), "generated_at": now, **(holes or {})})
+        response = HTMLResponse(filled, status_code=status)  # bytes, encoded when the page was kept
     response.headers.update(headers or {})
     response.headers.append("Vary", "HX-Request")
     return response
