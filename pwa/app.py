@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from pwa import devices, i18n
 from pwa.assets import Assets
@@ -50,6 +51,7 @@ from routes import (
     shell,
     staff,
 )
+from routes._static import CONDITIONAL, kept_answers
 from routes._web import error_response, make_templates
 
 # This module is the composition root: the only core module that knows routes/.
@@ -126,6 +128,28 @@ class Static(StaticFiles):
         super().__init__(directory=directory)
         self.in_memory = in_memory
         self._files: dict[str, tuple[bytes, list[tuple[bytes, bytes]]]] = {}
+        self._answers: dict[tuple[str, bool, bool], tuple[bytes, list[tuple[bytes, bytes]]]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A plain GET or HEAD of a kept file is answered here, its headers made once; the rest as below."""
+        answer = self._kept_answer(scope) if self.in_memory and scope["method"] in ("GET", "HEAD") else None
+        if answer is None:
+            await super().__call__(scope, receive, send)
+            return
+        body, headers = answer
+        await send({"type": "http.response.start", "status": 200, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    def _kept_answer(self, scope: Scope) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
+        gzip = False
+        for name, value in scope["headers"]:
+            if name in CONDITIONAL:  # Range, If-None-Match, If-Modified-Since: StaticFiles' way, below
+                return None
+            gzip = gzip or (name == b"accept-encoding" and b"gzip" in value)
+        if not self._answers:
+            self._answers = kept_answers(self._kept_files())
+        versioned = b"v=" in scope.get("query_string", b"")
+        return self._answers.get((get_route_path(scope), versioned, gzip and scope["method"] == "GET"))
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = self._from_memory(path, scope) or await super().get_response(path, scope)
@@ -139,9 +163,7 @@ class Static(StaticFiles):
         request_headers = Headers(scope=scope)
         if "range" in request_headers:
             return None
-        if not self._files:
-            self._files = self._load()
-        found = self._files.get(path)
+        found = self._kept_files().get(path)
         if found is None:
             return None
         body, raw_headers = found
@@ -150,6 +172,11 @@ class Static(StaticFiles):
         if self.is_not_modified(response.headers, request_headers):
             return NotModifiedResponse(response.headers)
         return response
+
+    def _kept_files(self) -> dict[str, tuple[bytes, list[tuple[bytes, bytes]]]]:
+        if not self._files:
+            self._files = self._load()
+        return self._files
 
     def _load(self) -> dict[str, tuple[bytes, list[tuple[bytes, bytes]]]]:
         root = Path(str(self.directory)).resolve()

@@ -191,7 +191,7 @@ def _identity(on_start: Callable[[Message], None], out: Send) -> Send:
         kind = message["type"]
         if kind == "http.response.start":
             on_start(message)
-            held, passing = message, _not_compressible(message)
+            held, passing = message, not_compressible(message)
             if passing:
                 await out(message)
             return
@@ -206,7 +206,8 @@ def _identity(on_start: Callable[[Message], None], out: Send) -> Send:
     return send
 
 
-def _not_compressible(start: Message) -> bool:
+def not_compressible(start: Message) -> bool:
+    """True for an answer GZipMiddleware passes as it is: already encoded, partial, or of an excluded type."""
     encoded = typed = ""
     for name, value in start["headers"]:
         if name == b"content-encoding":
