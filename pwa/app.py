@@ -11,24 +11,23 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from pwa import devices, i18n
 from pwa.assets import Assets
 from pwa.db import Database, NotMigrated, check_migrated
+from pwa.edge import Edge
 from pwa.errors import AppError
-from pwa.middleware import DeviceCookie, LocaleMiddleware, RequestGuard, SecurityHeaders, apply_security_headers
-from pwa.ops.observe import Observe
+from pwa.middleware import RequestGuard, apply_security_headers
 from pwa.ops.shared import unshared_settings
 from pwa.outage import is_outage
 from pwa.settings import Settings
@@ -53,6 +52,7 @@ from routes import (
     shell,
     staff,
 )
+from routes._static import CONDITIONAL, kept_answers
 from routes._templates import make_templates
 from routes._web import error_response
 
@@ -130,6 +130,28 @@ class Static(StaticFiles):
         super().__init__(directory=directory)
         self.in_memory = in_memory
         self._files: dict[str, tuple[bytes, list[tuple[bytes, bytes]]]] = {}
+        self._answers: dict[tuple[str, bool, bool], tuple[bytes, list[tuple[bytes, bytes]]]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A plain GET or HEAD of a kept file is answered here, its headers made once; the rest as below."""
+        answer = self._kept_answer(scope) if self.in_memory and scope["method"] in ("GET", "HEAD") else None
+        if answer is None:
+            await super().__call__(scope, receive, send)
+            return
+        body, headers = answer
+        await send({"type": "http.response.start", "status": 200, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+    def _kept_answer(self, scope: Scope) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
+        gzip = False
+        for name, value in scope["headers"]:
+            if name in CONDITIONAL:  # Range, If-None-Match, If-Modified-Since: StaticFiles' way, below
+                return None
+            gzip = gzip or (name == b"accept-encoding" and b"gzip" in value)
+        if not self._answers:
+            self._answers = kept_answers(self._kept_files())
+        versioned = b"v=" in scope.get("query_string", b"")
+        return self._answers.get((get_route_path(scope), versioned, gzip and scope["method"] == "GET"))
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = self._from_memory(path, scope) or await super().get_response(path, scope)
@@ -143,9 +165,7 @@ class Static(StaticFiles):
         request_headers = Headers(scope=scope)
         if "range" in request_headers:
             return None
-        if not self._files:
-            self._files = self._load()
-        found = self._files.get(path)
+        found = self._kept_files().get(path)
         if found is None:
             return None
         body, raw_headers = found
@@ -154,6 +174,11 @@ class Static(StaticFiles):
         if self.is_not_modified(response.headers, request_headers):
             return NotModifiedResponse(response.headers)
         return response
+
+    def _kept_files(self) -> dict[str, tuple[bytes, list[tuple[bytes, bytes]]]]:
+        if not self._files:
+            self._files = self._load()
+        return self._files
 
     def _load(self) -> dict[str, tuple[bytes, list[tuple[bytes, bytes]]]]:
         root = Path(str(self.directory)).resolve()
@@ -231,19 +256,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         *proxy_middleware(settings),
-        Middleware(Observe),
-        Middleware(SecurityHeaders, https=settings.https),
-        Middleware(GZipMiddleware, minimum_size=500),
         Middleware(
-            SessionMiddleware,
+            Edge,  # request id, log line, metrics, security headers, gzip, session, language, device cookie
+            https=settings.https,
             secret_key=settings.secret_key,
             session_cookie=f"{settings.cookie_prefix}pwa_session",
+            device_cookie=settings.cookie_prefix + devices.COOKIE,
             max_age=30 * 24 * 3600,
-            same_site="lax",
-            https_only=settings.https,
         ),
-        Middleware(LocaleMiddleware),
-        Middleware(DeviceCookie, https=settings.https, cookie=settings.cookie_prefix + devices.COOKIE),
         Middleware(RequestGuard, max_body=settings.max_body_bytes, on_error=_render_error),
     ]
     app = Starlette(
@@ -262,6 +282,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 def factory() -> Starlette:
     """Entry point for `uvicorn --factory pwa.app:factory` (settings from the environment)."""
     logging.basicConfig(level=logging.INFO)
+    # No format of ours shows a record's thread or process, and looking them up was half the cost of
+    # making the access log's record on every request.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     for warning in unshared_settings(os.environ):
         log.warning(warning)
     app = create_app()

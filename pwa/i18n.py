@@ -79,6 +79,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(get_locale()).ngettext(singular, plural, n)
 
 
+@lru_cache(maxsize=256)  # asked on every request; browsers send a handful of different headers
 def choose(cookie: str | None, accept_language: str | None) -> str:
     """Pick the language: the switch's cookie first, then the browser's wishes."""
     if cookie in LANGUAGES:

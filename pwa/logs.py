@@ -33,6 +33,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record's message alone on a line: what a StreamHandler with the format `%(message)s`
+    writes, without the Formatter's work (a third of the cost of the request log's line)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or record.stack_info:  # rare: the Formatter appends them
+            super().emit(record)
+            return
+        try:
+            self.stream.write(record.getMessage() + self.terminator)
+            self.flush()
+        except Exception:
+            self.handleError(record)
+
+
 def uvicorn_log_config() -> dict[str, Any]:
     """uvicorn's own logging setup, with the access log passed through RedactSecrets, and the app's
     request log (`pwa.access`, pwa/ops/observe.py): its JSON lines alone on stdout."""
@@ -41,7 +56,7 @@ def uvicorn_log_config() -> dict[str, Any]:
     config["handlers"]["access"]["filters"] = ["redact"]
     config["formatters"]["json_line"] = {"format": "%(message)s"}
     config["handlers"]["requests"] = {
-        "class": "logging.StreamHandler",
+        "class": "pwa.logs.LineHandler",
         "formatter": "json_line",
         "stream": "ext://sys.stdout",
     }

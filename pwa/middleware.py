@@ -1,9 +1,9 @@
-"""ASGI middleware: security headers, language, body limit and CSRF."""
+"""The security headers, and the body limit and CSRF check (RequestGuard); the rest of what every
+request passes through is pwa/edge.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pwa import devices, i18n
-from pwa.security import new_token, same_token
+from pwa.security import same_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSP = "; ".join(
@@ -34,57 +33,25 @@ CSP = "; ".join(
 ErrorRenderer = Callable[[Request, int, str, str], Response]
 
 
-def apply_security_headers(headers: MutableHeaders, *, https: bool) -> None:
-    """Headers every response carries, error pages included."""
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+def security_headers(*, https: bool) -> list[tuple[str, str]]:
+    """Headers every response carries, error pages included (those it already has are kept)."""
+    headers = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
     if https:
-        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        headers.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    return headers
 
 
-class SecurityHeaders:
-    """Adds the security headers to every response."""
-
-    def __init__(self, app: ASGIApp, *, https: bool) -> None:
-        self.app, self.https = app, https
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        https = self.https or scope.get("scheme") == "https"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                apply_security_headers(MutableHeaders(scope=message), https=https)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class LocaleMiddleware:
-    """Chooses the language: the switch's cookie, then `Accept-Language`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            cookies = SimpleCookie()
-            try:
-                cookies.load(headers.get("cookie", ""))
-            except Exception:  # a garbled cookie header must not break the page
-                cookies = SimpleCookie()
-            morsel = cookies.get("lang")
-            lang = i18n.choose(morsel.value if morsel else None, headers.get("accept-language"))
-            i18n.set_locale(lang)
-            scope.setdefault("state", {})["locale"] = lang
-        await self.app(scope, receive, send)
+def apply_security_headers(headers: MutableHeaders, *, https: bool) -> None:
+    """Add the security headers a response lacks (pwa/edge.py adds them to every answer it sends)."""
+    for name, value in security_headers(https=https):
+        headers.setdefault(name, value)
 
 
 class RequestGuard:
@@ -138,7 +105,10 @@ class RequestGuard:
             return _api_problem(request, bodyless=bodyless)
         if _from_another_site(request):  # a token alone would do; this refuses even a leaked one
             return (403, "cross_site")
-        expected = scope.get("session", {}).get("csrf_token")
+        session = scope.get("session", {})
+        if hasattr(session, "unpack"):  # pwa/edge.py's LazySession: read without counting as an access
+            session = session.unpack()
+        expected = session.get("csrf_token")
         sent = request.headers.get("x-csrf-token")
         if not sent and _is_form(request):
             form = await request.form()
@@ -204,32 +174,3 @@ def _replayer(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
-
-
-class DeviceCookie:
-    """Gives each browser a long-lived random id (HttpOnly cookie), set only once a handler uses it."""
-
-    def __init__(self, app: ASGIApp, *, https: bool, cookie: str = devices.COOKIE) -> None:
-        self.app, self.https, self.cookie = app, https, cookie
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        token = Request(scope).cookies.get(self.cookie)
-        state = scope.setdefault("state", {})
-        is_new = not devices.valid_token(token)
-        state["device_token"] = new_token() if is_new else token
-        state["device_used"] = False
-        secure = "; Secure" if self.https or scope.get("scheme") == "https" else ""
-
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and is_new and state.get("device_used"):
-                cookie = (
-                    f"{self.cookie}={state['device_token']}; Path=/; Max-Age={devices.COOKIE_MAX_AGE}; "
-                    f"HttpOnly; SameSite=Lax{secure}"
-                )
-                MutableHeaders(scope=message).append("Set-Cookie", cookie)
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)

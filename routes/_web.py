@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from functools import wraps
@@ -23,7 +22,6 @@ from pwa.settings import Settings
 from pwa.util import from_memory
 from routes._pages import fill, hole, kept_page
 
-log = logging.getLogger("pwa")
 P = ParamSpec("P")
 T = TypeVar("T")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -102,6 +100,8 @@ def csrf_token(request: Request) -> str:
 def device_key(request: Request) -> str:
     """This browser's device key; its cookie is set on the response if it is new."""
     request.state.device_used = True
+    if request.state.device_token is None:  # a new device: its token is drawn on first use (pwa/edge.py)
+        request.state.device_token = new_token()
     return devices.key_of(request.state.device_token)
 
 
@@ -142,11 +142,12 @@ def render(
         ctx = _context(request, context, csrf_token(request), utcnow().isoformat(timespec="seconds"))
         response = templates.TemplateResponse(request, template, ctx, status_code=status, block_name=name)
     else:
-        key = (template, name, i18n.get_locale(), request.url.path, request.url.query, cache_key)
-        html = kept_page(key, version, lambda: _render_with_holes(request, templates, template, name, context))
+        path, query = request.scope["path"], request.scope["query_string"]  # request.url would parse them
+        key = (template, name, i18n.get_locale(), path, query, cache_key)
+        page = kept_page(key, version, lambda: _render_with_holes(request, templates, template, name, context))
         now = utcnow().isoformat(timespec="seconds")
-        filled = fill(html, {"csrf_token": csrf_token(request), "generated_at": now, **(holes or {})})
-        response = HTMLResponse(filled, status_code=status)
+        filled = fill(page, {"csrf_token": csrf_token(request), "generated_at": now, **(holes or {})})
+        response = HTMLResponse(filled, status_code=status)  # bytes, encoded when the page was kept
     response.headers.update(headers or {})
     response.headers.append("Vary", "HX-Request")
     return response

@@ -1,4 +1,4 @@
-"""One JSON log line and a few metric updates per request, in one pure-ASGI middleware.
+"""One JSON log line and a few metric updates per request (pwa/edge.py calls `Observe.record`).
 
 The line names the route's template (`/dossiers/{code}`), never the path itself (codes) nor the
 query string (phones, secrets), and no address, name or body. It is built with `%` from values
@@ -19,7 +19,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram, disable_created_metrics
 from starlette.routing import Match, Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 access_log = logging.getLogger("pwa.access")
 # `_created` series (when a process started counting) would double the output for nothing.
@@ -54,38 +54,15 @@ def request_id(headers: list[tuple[bytes, bytes]]) -> str:
 
 
 class Observe:
-    """Gives each request an id (echoed as X-Request-ID), logs it in one line and counts it."""
+    """Logs each answered request in one line and counts it (the request id is echoed as X-Request-ID)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self._templates: dict[int, str] = {}  # id(route) -> its template
         self._series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}  # label lookups, done once
         self._second, self._stamp = -1, ""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        rid = request_id(scope["headers"])
-        scope.setdefault("state", {})["request_id"] = rid
-        status, size = 500, 0  # an exception with nothing sent yet becomes the server's 500
-
-        async def send_observed(message: Message) -> None:
-            nonlocal status, size
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), (HEADER, rid.encode())]
-            elif message["type"] == "http.response.body":
-                size += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_observed)
-        finally:
-            self._record(scope, rid, status, size, time.perf_counter() - start)
-
-    def _record(self, scope: Scope, rid: str, status: int, size: int, elapsed: float) -> None:
+    def record(self, scope: Scope, rid: str, status: int, size: int, elapsed: float) -> None:
+        """One answered request: `status` and `size` as sent, `elapsed` seconds from its arrival."""
         route = self._template(scope, status)
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         series = self._series.get((route, method, status))
