@@ -119,7 +119,8 @@ def _fill(case: Case[Any], known: dict[str, Any], settings_: Settings) -> None:
         return
     body = case.body if isinstance(case.body, dict) else {}
     rules: dict[str, Any] = {
-        "date": open_day(settings_).isoformat(),  # a day open for pickups (the only body with a `date`)
+        "date": open_day(settings_).isoformat(),  # a day open for pickups
+        "slot": f"{open_day(settings_).isoformat()}/morning",  # a shift open for pickups (a staff reschedule)
         "at": _now(-timedelta(hours=1)),  # not ahead of the server's clock
         "received_at": _now(-timedelta(days=1)),
         "due_date": _now(timedelta(days=5))[:10],  # not before the day it was received
